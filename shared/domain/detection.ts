@@ -1,0 +1,119 @@
+import * as z from 'zod/mini';
+import type { InvalidInputError, Result } from './errors.ts';
+import { parseWith } from './validation.ts';
+
+/**
+ * The native detection event, version 1 of the public contract (contract.md section 1).
+ * Field names and enum values are fixed by the contract. Unknown fields are dropped;
+ * an absent signal means UNKNOWN, never false.
+ */
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export const PROVIDERS = ['entra', 'okta', 'aws'] as const;
+export const SUBJECT_TYPES = ['user', 'servicePrincipal', 'awsPrincipal'] as const;
+export const PARTNER_RELATIONSHIPS = ['gdap', 'dap', 'msp', 'other'] as const;
+export const MFA_METHODS = ['phishingResistant', 'push', 'otp', 'sms', 'voice', 'none'] as const;
+
+// Bounds keep a hostile sender from making us carry megabytes into logs, tickets and the ledger.
+const id = () => z.string().check(z.minLength(1), z.maxLength(512));
+const text = (max: number) => z.string().check(z.maxLength(max));
+const timestamp = () => z.iso.datetime({ offset: true });
+const hours = () => z.number().check(z.gte(0), z.lte(24 * 366 * 10));
+
+const partnerSchema = z.object({
+  name: id(),
+  tenantId: z.optional(id()),
+  relationship: z.enum(PARTNER_RELATIONSHIPS),
+});
+
+const sessionSchema = z.object({
+  sessionId: z.optional(id()),
+  signInId: z.optional(id()),
+  tokenIssuedAt: z.optional(timestamp()),
+  refreshTokenAgeHours: z.optional(hours()),
+  deviceId: z.optional(id()),
+  ipAddress: z.optional(text(64)),
+  userAgent: z.optional(text(1024)),
+  clientApp: z.optional(text(256)),
+});
+
+const flag = () => z.optional(z.boolean());
+
+export const signalsSchema = z.object({
+  // Q1: was the session valid because the IdP allowed it, or because the app accepted it unchecked?
+  mfaSatisfied: flag(),
+  mfaMethod: z.optional(z.enum(MFA_METHODS)),
+  conditionalAccessApplied: flag(),
+  tokenBindingEnforced: flag(),
+  sessionLifetimeHours: z.optional(hours()),
+  maxSessionLifetimeHours: z.optional(hours()),
+  appValidatedSession: flag(),
+  legacySso: flag(),
+  // Q2: did the endpoint permit token theft?
+  deviceManaged: flag(),
+  deviceCompliant: flag(),
+  phishingDetected: flag(),
+  infostealerDetected: flag(),
+  browserSessionPersistence: flag(),
+  credentialTheftDetectedByEdr: flag(),
+  // Q3: could the tenant be administered with a session that should have been constrained?
+  privilegedSubject: flag(),
+  adminActionPerformed: flag(),
+  stepUpRequired: flag(),
+  stepUpPerformed: flag(),
+  standingPrivilege: flag(),
+  separateAdminAccount: flag(),
+  sharedAdminSession: flag(),
+  // Non-human identities and delegated administration
+  nhiCredentialExposedInteractively: flag(),
+  partnerSessionUsed: flag(),
+});
+
+export const detectionSchema = z.object({
+  schemaVersion: z.literal('1'),
+  detectionId: id(),
+  detectedAt: timestamp(),
+  severity: z.enum(SEVERITIES),
+  source: z.object({
+    vendor: id(),
+    product: id(),
+    ruleId: z.optional(id()),
+    url: z.optional(text(2048)),
+  }),
+  tenant: z.object({
+    provider: z.enum(PROVIDERS),
+    tenantId: id(),
+    partner: z.optional(partnerSchema),
+  }),
+  subject: z.object({
+    type: z.enum(SUBJECT_TYPES),
+    id: id(),
+    userPrincipalName: z.optional(text(512)),
+    displayName: z.optional(text(512)),
+  }),
+  session: z.optional(sessionSchema),
+  signals: z.optional(signalsSchema),
+  evidence: z.optional(
+    z
+      .array(
+        z.object({
+          type: id(),
+          ref: text(2048),
+          description: z.optional(text(2000)),
+        }),
+      )
+      .check(z.maxLength(100)),
+  ),
+});
+
+export type Detection = z.infer<typeof detectionSchema>;
+export type Signals = z.infer<typeof signalsSchema>;
+export type SignalName = keyof Signals;
+export type Severity = Detection['severity'];
+export type Subject = Detection['subject'];
+export type Partner = z.infer<typeof partnerSchema>;
+
+/** Validates a native detection; the error names each offending field. */
+export function parseDetection(input: unknown): Result<Detection, InvalidInputError> {
+  return parseWith(detectionSchema, input, 'detection');
+}
