@@ -4,7 +4,22 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 
 /** Each command lives in its own module, loaded only when used so start-up stays quick. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  // (entries are added as commands land)
+  attribute: {
+    summary: 'attribute a detection to the controls that failed and their owners (pure)',
+    load: async () => (await import('./commands/attribute.ts')).attributeCommand,
+  },
+  respond: {
+    summary: 'run one detection end to end: contain, attribute, open tickets, record (local mode)',
+    load: async () => (await import('./commands/respond.ts')).respondCommand,
+  },
+  serve: {
+    summary: 'run the local HTTP API (same routes as the deployed one) until interrupted',
+    load: async () => (await import('./commands/serve.ts')).serveCommand,
+  },
+  ledger: {
+    summary: 'query, verify and summarise the accountability ledger (local state folder)',
+    load: async () => (await import('./commands/ledger.ts')).ledgerCommand,
+  },
 };
 
 function usage(): string {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
@@ -53,4 +54,9 @@ export async function readJsonArgument(path: string | undefined, io: CliIo): Pro
       },
     );
   }
+}
+
+/** The local state folder: `--state-dir`, else $RESPONDER_STATE_DIR, else `.responder`. */
+export function stateDirOf(option: string | undefined, io: CliIo): string {
+  return resolve(io.cwd, option ?? (io.env.RESPONDER_STATE_DIR || '.responder'));
 }

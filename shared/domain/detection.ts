@@ -49,6 +49,9 @@ export const signalsSchema = z.object({
   maxSessionLifetimeHours: z.optional(hours()),
   appValidatedSession: flag(),
   legacySso: flag(),
+  // Additive (contract v1 allows optional fields): did the IdP's own risk detection flag the
+  // token's abnormal use? Without it, "detection of abnormal token use" could never be judged.
+  abnormalTokenUseDetectedByIdp: flag(),
   // Q2: did the endpoint permit token theft?
   deviceManaged: flag(),
   deviceCompliant: flag(),

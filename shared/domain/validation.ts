@@ -1,8 +1,9 @@
 import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { type FieldIssue, InvalidInputError, type Result } from './errors.ts';
 
-// zod/mini ships without messages; load the English ones so errors say what is wrong.
-z.config(z.locales.en());
+// zod/mini ships without messages; load the English ones (only: all locales weigh ~260 KB).
+z.config(en());
 
 /** Turns zod issues into field-named issues, e.g. `subject.id: expected string, received number`. */
 export function toFieldIssues(error: z.core.$ZodError): FieldIssue[] {

@@ -1,0 +1,162 @@
+import { Aws, Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { ResponderConfig } from '../config.ts';
+import { acknowledgeNag } from '../nag.ts';
+import type { LedgerTable } from './ledger-table.ts';
+import { WorkQueue } from './queues.ts';
+import { ResponderFunction } from './responder-function.ts';
+import { StateTable } from './state-table.ts';
+
+/** Tag an IAM role or user with this (value `true`) and the responder can never contain it. */
+export const PROTECTED_PRINCIPAL_TAG = 'revocation-responder:protected';
+
+/** What AWS IAM containment does: deny-older-sessions inline policy, access key deactivation. */
+const IAM_ROLE_CONTAINMENT_ACTIONS = [
+  'iam:PutRolePolicy',
+  'iam:GetRolePolicy',
+  'iam:DeleteRolePolicy',
+];
+const IAM_USER_CONTAINMENT_ACTIONS = ['iam:UpdateAccessKey', 'iam:ListAccessKeys'];
+
+const RESPOND_TIMEOUT = Duration.seconds(30);
+
+export interface ContainmentProps {
+  config: ResponderConfig;
+  embeddedConfig: string;
+  /** Encrypts the working data: queues, state table, Graph secret. */
+  dataKey: kms.IKey;
+  ledger: LedgerTable;
+}
+
+/**
+ * The critical path: the respond queue and its dead-letter queue, the `respond` Lambda that
+ * contains, and `release`, its inverse after investigation. Both hold the only grants that can
+ * act on identities: the Graph credentials secret and AWS IAM containment in this account.
+ */
+export class Containment extends Construct {
+  readonly state: StateTable;
+  readonly graphSecret: secretsmanager.Secret;
+  readonly respondQueue: WorkQueue;
+  readonly respond: ResponderFunction;
+  readonly release: ResponderFunction;
+
+  constructor(scope: Construct, id: string, props: ContainmentProps) {
+    super(scope, id);
+    const { config, dataKey, ledger } = props;
+
+    this.state = new StateTable(this, 'State', { encryptionKey: dataKey });
+
+    this.graphSecret = new secretsmanager.Secret(this, 'GraphCredentials', {
+      description:
+        'Microsoft Graph app credentials per Entra tenant: {"tenants":[{"tenantId","clientId","certificatePem"|"clientSecret"}]}. Put the value after deploy.',
+      encryptionKey: dataKey,
+    });
+    acknowledgeNag(
+      this.graphSecret,
+      'AwsSolutions-SMG4',
+      'The Graph client secret or certificate is issued and rotated in Entra ID, then put here by the operator; a Secrets Manager rotation Lambda cannot mint Entra credentials.',
+    );
+
+    this.respondQueue = new WorkQueue(this, 'RespondQueue', {
+      encryptionKey: dataKey,
+      visibilityTimeout: Duration.seconds(RESPOND_TIMEOUT.toSeconds() * 6),
+    });
+
+    const graphEnvironment = {
+      GRAPH_SECRET_ARN: this.graphSecret.secretArn,
+      ENTRA_TENANT_IDS: config.tenants.join(','),
+    };
+
+    this.respond = new ResponderFunction(this, 'Respond', {
+      entry: 'functions/respond/handler.ts',
+      description: 'Contains a stolen session: revoke, isolate, attribute, ledger, events',
+      embeddedConfig: props.embeddedConfig,
+      logRetentionDays: config.logRetentionDays,
+      // More memory is more CPU: a faster cold start on the path that must finish in a second.
+      memorySize: 512,
+      timeout: RESPOND_TIMEOUT,
+      // The normalizer refuses native detections from other sources (defence in depth).
+      environment: { ...graphEnvironment, TRUSTED_EVENT_SOURCES: config.trustedSources.join(',') },
+    });
+    this.respond.addEventSource(
+      new SqsEventSource(this.respondQueue.queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        // Bounds concurrent Graph writers so a mass incident stays inside the tenant's quota.
+        maxConcurrency: config.maxConcurrency,
+      }),
+    );
+
+    this.release = new ResponderFunction(this, 'Release', {
+      entry: 'functions/release/handler.ts',
+      description: "Restores a contained identity's recorded changes after investigation",
+      embeddedConfig: props.embeddedConfig,
+      logRetentionDays: config.logRetentionDays,
+      // Called through API Gateway, which stops waiting at 29 seconds.
+      timeout: Duration.seconds(28),
+      environment: graphEnvironment,
+    });
+
+    const actors = [this.respond, this.release];
+    for (const fn of actors) {
+      this.graphSecret.grantRead(fn);
+      this.state.grantStateAccess(fn);
+      ledger.grantAppend(fn);
+      grantAwsIamContainment(fn, actors);
+    }
+  }
+}
+
+/**
+ * AWS IAM containment (and its restore) acts on whatever role or user a detection names, so
+ * the resources are this account's roles and users; never the responder's own roles, never a
+ * principal tagged `revocation-responder:protected=true`.
+ */
+function grantAwsIamContainment(fn: ResponderFunction, actors: ResponderFunction[]): void {
+  const iamArn = (resource: string) => `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:${resource}`;
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'ContainAwsRoleSessions',
+      actions: IAM_ROLE_CONTAINMENT_ACTIONS,
+      resources: [iamArn('role/*')],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'ContainAwsAccessKeys',
+      actions: IAM_USER_CONTAINMENT_ACTIONS,
+      resources: [iamArn('user/*')],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'NeverContainProtectedPrincipals',
+      effect: iam.Effect.DENY,
+      actions: [...IAM_ROLE_CONTAINMENT_ACTIONS, ...IAM_USER_CONTAINMENT_ACTIONS],
+      resources: [iamArn('role/*'), iamArn('user/*')],
+      conditions: { StringEquals: { [`aws:ResourceTag/${PROTECTED_PRINCIPAL_TAG}`]: 'true' } },
+    }),
+  );
+  acknowledgeNag(
+    fn.executionRole,
+    'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
+    'AWS IAM containment must act on whichever role a GuardDuty or Security Hub finding names, unknown at deploy time, so it is limited to this account and denied on protected principals and the responder itself.',
+  );
+  acknowledgeNag(
+    fn.executionRole,
+    'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]',
+    "AWS IAM containment must deactivate the access keys of whichever IAM user a finding names, unknown at deploy time, so it is limited to this account's users and denied on protected principals.",
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'NeverContainTheResponder',
+      effect: iam.Effect.DENY,
+      actions: IAM_ROLE_CONTAINMENT_ACTIONS,
+      resources: actors.map((actor) => actor.executionRole.roleArn),
+    }),
+  );
+}

@@ -1,0 +1,121 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { ResponderConfig } from './config.ts';
+import { AuditorApi } from './constructs/auditor-api.ts';
+import { Containment } from './constructs/containment.ts';
+import { Intake } from './constructs/intake.ts';
+import { LedgerTable } from './constructs/ledger-table.ts';
+import { Observability } from './constructs/observability.ts';
+import type { ResponderFunction } from './constructs/responder-function.ts';
+import { Tickets } from './constructs/tickets.ts';
+
+export interface RevocationResponderStackProps extends StackProps {
+  config: ResponderConfig;
+}
+
+/**
+ * The whole responder in one stack, one construct per concern: intake (bus, rules, schema,
+ * API), containment (respond, release), the ledger, tickets, the auditor API and
+ * observability. Cross-concern wiring (who may publish, common environment) happens here.
+ */
+export class RevocationResponderStack extends Stack {
+  readonly intake: Intake;
+  readonly containment: Containment;
+  readonly ledger: LedgerTable;
+  readonly tickets: Tickets;
+  readonly auditorApi: AuditorApi;
+  readonly observability: Observability;
+  readonly functions: Record<string, ResponderFunction>;
+
+  constructor(scope: Construct, id: string, props: RevocationResponderStackProps) {
+    super(scope, id, {
+      description: 'revocation-responder: contains stolen sessions, attributes, tickets, ledger',
+      ...props,
+    });
+    const { config } = props;
+    const embeddedConfig = JSON.stringify(config.embedded);
+
+    // The responder's working data (queues, state, secrets, alarm topic); the ledger has its own.
+    const dataKey = new kms.Key(this, 'DataKey', {
+      description: 'Encrypts revocation-responder queues, state table, secrets and alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.ledger = new LedgerTable(this, 'Ledger');
+    this.observability = new Observability(this, 'Observability', { config, dataKey });
+    this.containment = new Containment(this, 'Containment', {
+      config,
+      embeddedConfig,
+      dataKey,
+      ledger: this.ledger,
+    });
+    const { respond, release } = this.containment;
+    this.intake = new Intake(this, 'Intake', {
+      config,
+      embeddedConfig,
+      respondQueue: this.containment.respondQueue,
+      state: this.containment.state,
+      ledger: this.ledger,
+      publishers: [respond.executionRole],
+    });
+    const { bus } = this.intake;
+    bus.grantPutEventsTo(respond);
+    this.tickets = new Tickets(this, 'Tickets', {
+      config,
+      embeddedConfig,
+      dataKey,
+      bus,
+      ledger: this.ledger,
+    });
+    this.auditorApi = new AuditorApi(this, 'AuditorApi', {
+      config,
+      embeddedConfig,
+      dataKey,
+      api: this.intake.api,
+      v1: this.intake.v1,
+      validator: this.intake.validator,
+      ledger: this.ledger,
+      release,
+    });
+
+    this.functions = {
+      respond,
+      release,
+      intakeApi: this.intake.intakeApi,
+      openTickets: this.tickets.openTickets,
+      ledgerApi: this.auditorApi.ledgerApi,
+    };
+    for (const fn of Object.values(this.functions)) {
+      fn.addEnvironment('LEDGER_TABLE_NAME', this.ledger.table.tableName);
+      fn.addEnvironment('STATE_TABLE_NAME', this.containment.state.table.tableName);
+      fn.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+      fn.addEnvironment('GRAPH_BASE_URL', config.graphBaseUrl);
+      fn.addEnvironment('ENTRA_AUTHORITY_HOST', config.entraAuthorityHost);
+    }
+
+    const { observability } = this;
+    observability.watchDeadLetterQueue('Respond', this.containment.respondQueue.deadLetterQueue);
+    observability.watchDeadLetterQueue('Tickets', this.tickets.work.deadLetterQueue);
+    observability.watchRespond(respond);
+    observability.graphQueues({
+      respond: this.containment.respondQueue.queue,
+      'respond DLQ': this.containment.respondQueue.deadLetterQueue,
+      tickets: this.tickets.work.queue,
+      'tickets DLQ': this.tickets.work.deadLetterQueue,
+    });
+    observability.addAlarmOverview();
+
+    new CfnOutput(this, 'ApiUrl', { value: this.intake.api.url });
+    new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
+    new CfnOutput(this, 'GraphSecretArn', { value: this.containment.graphSecret.secretArn });
+    new CfnOutput(this, 'TicketSecretArn', { value: this.tickets.ticketSecret.secretArn });
+    new CfnOutput(this, 'AuditorRoleArn', { value: this.auditorApi.auditorRole.roleArn });
+    new CfnOutput(this, 'ReleaseOperatorRoleArn', {
+      value: this.auditorApi.releaseOperatorRole.roleArn,
+    });
+    new CfnOutput(this, 'LedgerTableName', { value: this.ledger.table.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: observability.topic.topicArn });
+  }
+}

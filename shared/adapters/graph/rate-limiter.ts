@@ -1,0 +1,151 @@
+/**
+ * Client-side pacing of Graph writes, per tenant, shared by every containment in the process:
+ * a mass incident queues here instead of provoking a storm of 429s. Sized to Graph's documented
+ * quotas, configurable for tests and benchmarks.
+ */
+
+export interface GraphLimits {
+  /** Writes (POST/PATCH/DELETE) per window per tenant. Graph allows 3,000 per 150 s per app. */
+  writesPerWindow: number;
+  windowSeconds: number;
+  /** Minimum spacing of Identity Protection calls per tenant. Graph allows 1 request/s. */
+  identityProtectionIntervalMs: number;
+}
+
+/** ~97% of the write quota and a margin on the 1/s limit: arrival jitter must not cross it. */
+const DEFAULT_GRAPH_LIMITS: GraphLimits = {
+  writesPerWindow: 2900,
+  windowSeconds: 150,
+  identityProtectionIntervalMs: 1100,
+};
+
+type Now = () => number;
+
+/** At most `limit` grants in any `windowMs`, granted in FIFO order, one timer for all waiters. */
+class SlidingWindowLane {
+  readonly #limit: number;
+  readonly #windowMs: number;
+  readonly #now: Now;
+  readonly #grants: number[] = [];
+  readonly #waiters: (() => void)[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #pausedUntil = 0;
+
+  constructor(limit: number, windowMs: number, now: Now) {
+    this.#limit = limit;
+    this.#windowMs = windowMs;
+    this.#now = now;
+  }
+
+  /** undefined when a slot was granted at once; else resolves when one is granted (FIFO). */
+  acquire(): Promise<void> | undefined {
+    if (this.#waiters.length === 0 && this.#waitMs() === 0) {
+      this.#grants.push(this.#now());
+      return undefined;
+    }
+    return new Promise((resolve) => {
+      this.#waiters.push(resolve);
+      this.#schedule();
+    });
+  }
+
+  /** Graph said to wait (429 Retry-After): nobody in this lane sends before then. */
+  pauseUntil(time: number): void {
+    if (time > this.#pausedUntil) this.#pausedUntil = time;
+  }
+
+  queued(): number {
+    return this.#waiters.length;
+  }
+
+  #waitMs(): number {
+    const now = this.#now();
+    while (this.#grants.length > 0 && (this.#grants[0] ?? 0) <= now - this.#windowMs) {
+      this.#grants.shift();
+    }
+    const pause = Math.max(0, this.#pausedUntil - now);
+    if (this.#grants.length < this.#limit) return pause;
+    const oldest = this.#grants[0] ?? now;
+    return Math.max(pause, oldest + this.#windowMs - now, 1);
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined) return;
+    const drain = () => {
+      this.#timer = undefined;
+      while (this.#waiters.length > 0 && this.#waitMs() === 0) {
+        this.#grants.push(this.#now());
+        this.#waiters.shift()?.();
+      }
+      if (this.#waiters.length > 0) this.#timer = setTimeout(drain, this.#waitMs());
+    };
+    this.#timer = setTimeout(drain, this.#waitMs());
+  }
+}
+
+export class GraphRateLimiter {
+  readonly #limits: GraphLimits;
+  readonly #now: Now;
+  readonly #writes = new Map<string, SlidingWindowLane>();
+  readonly #identityProtection = new Map<string, SlidingWindowLane>();
+
+  constructor(limits: Partial<GraphLimits> = {}, now: Now = Date.now) {
+    this.#limits = { ...DEFAULT_GRAPH_LIMITS, ...limits };
+    this.#now = now;
+  }
+
+  get limits(): GraphLimits {
+    return { ...this.#limits };
+  }
+
+  /** Before each write to the directory of `tenantId`. undefined: go now, no await needed. */
+  acquireWrite(tenantId: string): Promise<void> | undefined {
+    return this.#writeLane(tenantId).acquire();
+  }
+
+  /** Before each Identity Protection call (which is a write as well). */
+  acquireIdentityProtection(tenantId: string): Promise<void> | undefined {
+    const slot = this.#identityProtectionLane(tenantId).acquire();
+    if (slot === undefined) return this.acquireWrite(tenantId);
+    return slot.then(() => this.acquireWrite(tenantId));
+  }
+
+  /** A 429 on a write: hold the tenant's writes until Graph's Retry-After has passed. */
+  pauseWrites(tenantId: string, untilMs: number): void {
+    this.#writeLane(tenantId).pauseUntil(untilMs);
+  }
+
+  pauseIdentityProtection(tenantId: string, untilMs: number): void {
+    this.#identityProtectionLane(tenantId).pauseUntil(untilMs);
+  }
+
+  /** Writes waiting for a slot, for metrics. */
+  queuedWrites(tenantId: string): number {
+    return this.#writes.get(tenantId.toLowerCase())?.queued() ?? 0;
+  }
+
+  #writeLane(tenantId: string): SlidingWindowLane {
+    const { writesPerWindow, windowSeconds } = this.#limits;
+    return this.#lane(this.#writes, tenantId, writesPerWindow, windowSeconds * 1000);
+  }
+
+  #identityProtectionLane(tenantId: string): SlidingWindowLane {
+    const interval = this.#limits.identityProtectionIntervalMs;
+    return this.#lane(this.#identityProtection, tenantId, 1, interval);
+  }
+
+  #lane(
+    lanes: Map<string, SlidingWindowLane>,
+    tenantId: string,
+    limit: number,
+    windowMs: number,
+  ): SlidingWindowLane {
+    const key = tenantId.toLowerCase();
+    let lane = lanes.get(key);
+    if (!lane) {
+      lane = new SlidingWindowLane(limit, windowMs, this.#now);
+      lanes.set(key, lane);
+    }
+    return lane;
+  }
+}

@@ -1,0 +1,44 @@
+import * as z from 'zod/mini';
+import { parseWith } from '../../domain/validation.ts';
+import { type ReleaseDeps, release } from '../../use-cases/release.ts';
+import { parseBoundedJson } from './bounded-json.ts';
+import { type HttpRequest, type HttpResponse, json } from './types.ts';
+
+const ROUTE = /^\/v1\/incidents\/([A-Za-z0-9-]{1,128})\/release\/?$/;
+
+const releaseBodySchema = z.object({
+  justification: z.string().check(z.minLength(10), z.maxLength(2000)),
+});
+
+/**
+ * `POST /v1/incidents/{id}/release` `{"justification": "..."}`: the operator's restore after
+ * investigation (IAM auth, a separate role). `requestedBy` is the authenticated caller.
+ */
+export function createReleaseApi(deps: ReleaseDeps) {
+  return async (request: HttpRequest, requestedBy: string): Promise<HttpResponse> => {
+    const match = ROUTE.exec(request.path);
+    if (request.method.toUpperCase() !== 'POST' || !match?.[1]) {
+      return json(404, {
+        error: 'not_found',
+        message: `no route ${request.method} ${request.path}`,
+      });
+    }
+    const body = parseBoundedJson(request.body ?? '', { maxBytes: 8 * 1024 });
+    const parsed = body.ok
+      ? parseWith(releaseBodySchema, body.value, 'release request')
+      : undefined;
+    if (!parsed?.ok) {
+      const message = parsed ? parsed.error.message : body.ok ? '' : body.error;
+      return json(400, {
+        error: 'invalid_request',
+        message,
+        ...(parsed ? { issues: parsed.error.issues } : {}),
+      });
+    }
+    const result = await release(
+      { incidentId: match[1], requestedBy, justification: parsed.value.justification },
+      deps,
+    );
+    return json(result.status === 'unknownIncident' ? 404 : 200, result);
+  };
+}

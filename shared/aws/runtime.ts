@@ -1,0 +1,145 @@
+import type { Context } from 'aws-lambda';
+import { awsClients } from '../adapters/aws-clients.ts';
+import { AwsIamIdentityProvider } from '../adapters/aws-iam/provider.ts';
+import { DynamoDbContainmentWindow } from '../adapters/dynamodb/containment-window.ts';
+import { idempotentOn } from '../adapters/dynamodb/idempotency.ts';
+import { DynamoDbLedgerStore } from '../adapters/dynamodb/ledger-store.ts';
+import { DynamoDbReplayGuard } from '../adapters/dynamodb/replay-guard.ts';
+import { EventBridgePublisher } from '../adapters/eventbridge/publisher.ts';
+import { parseEntraConfig } from '../adapters/graph/config.ts';
+import { EntraIdentityProvider } from '../adapters/graph/entra-identity-provider.ts';
+import { redactingLog } from '../adapters/logging.ts';
+import { SecretsManagerSecretSource } from '../adapters/secrets-manager.ts';
+import { embeddedConfig, type LambdaEnv, lambdaEnv } from '../config/lambda-env.ts';
+import { CONTROL_CATALOG } from '../domain/controls/catalog.ts';
+import type { Detection } from '../domain/detection.ts';
+import { ConfigError } from '../domain/errors.ts';
+import { incidentIdFor } from '../domain/incident.ts';
+import { systemClock } from '../ports/clock.ts';
+import type { IdentityProvider } from '../ports/identity-provider.ts';
+import type { Log } from '../ports/log.ts';
+import { type RespondInput, type RespondResult, respond } from '../use-cases/respond.ts';
+
+/**
+ * The AWS composition root: each Lambda builds its dependencies here once, at cold start, from
+ * validated configuration. Handlers stay thin; tests build the same use cases with local parts.
+ */
+
+/** Reads the Graph credentials secret: `{"tenants":[{tenantId, clientId, clientSecret|certificatePem}]}`. */
+async function identityProviders(
+  env: LambdaEnv,
+  secrets: SecretsManagerSecretSource,
+  secretValues: string[],
+): Promise<(detection: Detection) => IdentityProvider | undefined> {
+  let entra: EntraIdentityProvider | undefined;
+  if (env.GRAPH_SECRET_ARN) {
+    const text = await secrets.getSecretString(env.GRAPH_SECRET_ARN);
+    let tenants: unknown[] = [];
+    try {
+      tenants = (JSON.parse(text) as { tenants?: unknown[] }).tenants ?? [];
+    } catch (error) {
+      throw new ConfigError('the Graph credentials secret is not JSON', { cause: error });
+    }
+    if (tenants.length > 0) {
+      const config = parseEntraConfig({
+        graphBaseUrl: env.GRAPH_BASE_URL,
+        authorityHost: env.ENTRA_AUTHORITY_HOST,
+        tenants,
+      });
+      for (const tenant of config.tenants) {
+        for (const value of [tenant.clientSecret, tenant.certificatePem])
+          if (value) secretValues.push(value);
+      }
+      entra = new EntraIdentityProvider({ config, mode: 'live' });
+      // Sign in now, at cold start, so the revoke call is the first thing a detection waits for.
+      await entra.warmUp();
+    }
+  }
+  const accountId = process.env.RESPONDER_ACCOUNT_ID;
+  const aws = accountId
+    ? new AwsIamIdentityProvider({ client: awsClients.iam(), accountIds: [accountId] })
+    : undefined;
+  return (detection) =>
+    detection.tenant.provider === 'entra'
+      ? entra
+      : detection.tenant.provider === 'aws'
+        ? aws
+        : undefined;
+}
+
+export interface RespondRuntime {
+  /** Runs one detection once per incident; a redelivery returns the first result. */
+  respondOnce(
+    input: RespondInput,
+    context: Context,
+  ): Promise<{ result: RespondResult; replayed: boolean }>;
+  ledger: DynamoDbLedgerStore;
+  trustedNativeSources: string[];
+  log: Log;
+}
+
+export async function respondRuntime(
+  baseLog: Log,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RespondRuntime> {
+  const config = lambdaEnv(env, ['LEDGER_TABLE_NAME', 'STATE_TABLE_NAME', 'EVENT_BUS_NAME']);
+  const embedded = embeddedConfig();
+  const secretValues: string[] = [];
+  const log = redactingLog(baseLog, () => secretValues);
+  const providerFor = await identityProviders(
+    config,
+    new SecretsManagerSecretSource(),
+    secretValues,
+  );
+  const dynamodb = awsClients.dynamodb();
+  const ledger = new DynamoDbLedgerStore({ client: dynamodb, tableName: config.LEDGER_TABLE_NAME });
+  const deps = {
+    identityProviderFor: providerFor,
+    policy: embedded.policy,
+    window: new DynamoDbContainmentWindow(dynamodb, config.STATE_TABLE_NAME),
+    catalog: CONTROL_CATALOG,
+    ownership: embedded.ownership,
+    ledger,
+    events: new EventBridgePublisher(awsClients.eventBridge(), config.EVENT_BUS_NAME),
+    clock: systemClock,
+    log,
+  };
+  const once = idempotentOn({
+    client: dynamodb,
+    tableName: config.STATE_TABLE_NAME,
+    scope: 'respond',
+    keyOf: (input: RespondInput) => incidentIdFor(input.detection),
+    work: (input: RespondInput) => respond(input, deps),
+  });
+  return {
+    respondOnce: (input, context) => once(input, context),
+    ledger,
+    trustedNativeSources: config.TRUSTED_EVENT_SOURCES,
+    log,
+  };
+}
+
+/** The ledger store alone (open-tickets, intake-api, ledger-api, checkpoint). */
+export function ledgerFor(env: NodeJS.ProcessEnv = process.env): DynamoDbLedgerStore {
+  const config = lambdaEnv(env, ['LEDGER_TABLE_NAME']);
+  return new DynamoDbLedgerStore({
+    client: awsClients.dynamodb(),
+    tableName: config.LEDGER_TABLE_NAME,
+  });
+}
+
+/** What the operator's release needs: the ledger and the identity providers. */
+export async function releaseDeps(env: NodeJS.ProcessEnv = process.env) {
+  const config = lambdaEnv(env, ['LEDGER_TABLE_NAME']);
+  return {
+    ledger: ledgerFor(env),
+    identityProviderFor: await identityProviders(config, new SecretsManagerSecretSource(), []),
+    clock: systemClock,
+  };
+}
+
+/** The SSF receiver's replay guard, on the state table. */
+export function replayGuardFor(env: NodeJS.ProcessEnv = process.env): DynamoDbReplayGuard {
+  const config = lambdaEnv(env, ['STATE_TABLE_NAME']);
+  return new DynamoDbReplayGuard(awsClients.dynamodb(), config.STATE_TABLE_NAME);
+}

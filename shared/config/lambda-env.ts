@@ -1,0 +1,99 @@
+import * as z from 'zod/mini';
+import { ConfigError } from '../domain/errors.ts';
+import { type ContainmentPolicy, parseContainmentPolicy } from '../domain/guardrails.ts';
+import { type OwnershipMap, parseOwnershipMap } from '../domain/ownership.ts';
+import { parseTicketSla, type TicketSla } from '../domain/tickets/sla.ts';
+import { parseWith } from '../domain/validation.ts';
+import { configFrom } from './load-json-config.ts';
+
+/**
+ * Lambda configuration, validated once at cold start: a missing or malformed variable stops the
+ * function with a message naming it, instead of failing on the first detection.
+ */
+
+const name = () => z.string().check(z.minLength(1), z.maxLength(2048));
+const list = () =>
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [],
+    ),
+  );
+
+const lambdaEnvSchema = z.object({
+  LEDGER_TABLE_NAME: name(),
+  STATE_TABLE_NAME: z.optional(name()),
+  EVENT_BUS_NAME: z.optional(name()),
+  GRAPH_SECRET_ARN: z.optional(name()),
+  GRAPH_BASE_URL: z._default(z.url({ protocol: /^https$/ }), 'https://graph.microsoft.com'),
+  ENTRA_AUTHORITY_HOST: z._default(
+    z.url({ protocol: /^https$/ }),
+    'https://login.microsoftonline.com',
+  ),
+  ENTRA_TENANT_IDS: list(),
+  TRUSTED_EVENT_SOURCES: list(),
+  TICKET_SECRET_ARN: z.optional(name()),
+  LEDGER_PAGE_TOKEN_SECRET_ARN: z.optional(name()),
+  RESPOND_QUEUE_URL: z.optional(name()),
+  /** JSON array of SSF transmitter configurations (shared/config/ssf-transmitters.ts). */
+  SSF_TRANSMITTERS: z.optional(z.string().check(z.maxLength(3500))),
+});
+
+export type LambdaEnv = z.infer<typeof lambdaEnvSchema>;
+
+/** The configuration files the construct embeds into each bundle (env vars are limited to 4 KB). */
+export interface EmbeddedConfig {
+  ownership: OwnershipMap;
+  policy: ContainmentPolicy;
+  ticketSla: TicketSla;
+}
+
+type Required<K extends keyof LambdaEnv> = LambdaEnv & { [P in K]-?: NonNullable<LambdaEnv[P]> };
+
+/** Validates the environment; `required` names the variables this function cannot run without. */
+export function lambdaEnv<K extends keyof LambdaEnv>(
+  env: NodeJS.ProcessEnv,
+  required: readonly K[] = [],
+): Required<K> {
+  const parsed = parseWith(lambdaEnvSchema, env, 'Lambda environment');
+  if (!parsed.ok) throw new ConfigError(parsed.error.message, { cause: parsed.error });
+  const missing = required.filter((key) => parsed.value[key] === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `invalid Lambda environment: ${missing.map((k) => `${k}: required`).join('; ')}`,
+    );
+  }
+  return parsed.value as Required<K>;
+}
+
+/**
+ * The embedded configuration. esbuild replaces `process.env.RESPONDER_EMBEDDED_CONFIG` with the
+ * JSON text at bundle time (infra/constructs/responder-function.ts); tests set the variable.
+ */
+export function embeddedConfig(
+  text: string | undefined = process.env.RESPONDER_EMBEDDED_CONFIG,
+): EmbeddedConfig {
+  if (!text)
+    throw new ConfigError(
+      'RESPONDER_EMBEDDED_CONFIG is not set: the bundle was built without its configuration',
+    );
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`RESPONDER_EMBEDDED_CONFIG is not JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const parts = (json ?? {}) as Record<string, unknown>;
+  return {
+    ownership: configFrom(parts.ownership, 'embedded ownership map', parseOwnershipMap),
+    policy: configFrom(parts.policy, 'embedded containment policy', parseContainmentPolicy),
+    ticketSla: configFrom(parts.ticketSla, 'embedded ticket SLA', parseTicketSla),
+  };
+}

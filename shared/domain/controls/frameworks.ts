@@ -1,0 +1,50 @@
+/**
+ * The framework references a control may cite: exactly the ids checked in the project's
+ * frameworks brief, so a typo or a reference from the "wrong references" list does not compile.
+ * OWASP NHI ids apply to non-human identities only (the catalog test enforces it).
+ */
+export const FRAMEWORK_REFERENCES = [
+  'NIST CSF 2.0 PR.AA-01',
+  'NIST CSF 2.0 PR.AA-03',
+  'NIST CSF 2.0 PR.AA-04',
+  'NIST CSF 2.0 PR.AA-05',
+  'NIST CSF 2.0 DE.CM-03',
+  'NIST CSF 2.0 DE.CM-06',
+  'NIST CSF 2.0 DE.CM-09',
+  'NIST CSF 2.0 RS.MI-01',
+  'NIST CSF 2.0 RS.MI-02',
+  'NIST CSF 2.0 RS.AN-06',
+  'NIST CSF 2.0 GV.RR-02',
+  'NIST CSF 2.0 GV.SC-02',
+  'NIST CSF 2.0 GV.SC-08',
+  'NIST SP 800-53 AC-2(12)',
+  'NIST SP 800-53 AC-2(13)',
+  'NIST SP 800-53 AC-6',
+  'NIST SP 800-53 AC-12',
+  'NIST SP 800-53 AU-9',
+  'NIST SP 800-53 AU-10',
+  'NIST SP 800-53 IA-2',
+  'NIST SP 800-53 IA-11',
+  'NIST SP 800-53 IR-4(1)',
+  'NIST SP 800-53 SA-9',
+  'NIST SP 800-53 SC-23',
+  'NIST SP 800-53 SI-3',
+  'NIST SP 800-53 SI-4',
+  'NIST SP 800-207 tenet 3',
+  'NIST SP 800-207 tenet 4',
+  'NIST SP 800-207 tenet 5',
+  'NIST SP 800-207 tenet 6',
+  'NIST SP 800-207 tenet 7',
+  'OWASP NHI1:2025',
+  'OWASP NHI2:2025',
+  'OWASP NHI3:2025',
+  'OWASP NHI4:2025',
+  'OWASP NHI5:2025',
+  'OWASP NHI6:2025',
+  'OWASP NHI7:2025',
+  'OWASP NHI8:2025',
+  'OWASP NHI9:2025',
+  'OWASP NHI10:2025',
+] as const;
+
+export type FrameworkReference = (typeof FRAMEWORK_REFERENCES)[number];

@@ -1,0 +1,210 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DynamoDbContainmentWindow } from '../adapters/dynamodb/containment-window.ts';
+import { idempotentOn } from '../adapters/dynamodb/idempotency.ts';
+import type { DynamoDbLedgerStore } from '../adapters/dynamodb/ledger-store.ts';
+import { DynamoDbLedgerStore as LedgerStore } from '../adapters/dynamodb/ledger-store.ts';
+import { LEDGER_TABLE } from '../adapters/dynamodb/ledger-table-definition.ts';
+import { STATE_TABLE } from '../adapters/dynamodb/state-table-definition.ts';
+import { entraConfigFromEnv } from '../adapters/graph/config.ts';
+import { EntraIdentityProvider } from '../adapters/graph/entra-identity-provider.ts';
+import { redactingLog, stderrLog } from '../adapters/logging.ts';
+import { TicketSystems } from '../adapters/tickets/resolver.ts';
+import { defaultOwnershipMap, loadOwnershipMap } from '../config/load-ownership.ts';
+import { defaultContainmentPolicy, loadContainmentPolicy } from '../config/load-policy.ts';
+import { loadTicketConnections, ticketSecretValues } from '../config/ticket-connections.ts';
+import { CONTROL_CATALOG } from '../domain/controls/catalog.ts';
+import type { Detection } from '../domain/detection.ts';
+import type { ContainmentPolicy } from '../domain/guardrails.ts';
+import { incidentIdFor } from '../domain/incident.ts';
+import type { RemediationRequest } from '../domain/tickets/remediation-request.ts';
+import { systemClock } from '../ports/clock.ts';
+import type { EventPublisher, ResponderEvent } from '../ports/events.ts';
+import type { IdentityProvider } from '../ports/identity-provider.ts';
+import type { Log } from '../ports/log.ts';
+import { openTickets, type TicketOutcome } from '../use-cases/open-tickets.ts';
+import { type RespondInput, type RespondResult, respond } from '../use-cases/respond.ts';
+import {
+  type EmbeddedDynamoDb,
+  LOCAL_LEDGER_TABLE,
+  startEmbeddedDynamoDb,
+} from './embedded-dynamodb.ts';
+import { createSimulatedEntraProvider } from './simulated-tenant/provider.ts';
+import { type SimulatedTenant, startSimulatedTenant } from './simulated-tenant/tenant.ts';
+
+/**
+ * Local mode, the embedded default: the same use cases the Lambdas run, wired to an embedded
+ * DynamoDB Local (data in the state folder, persisting between runs), the simulated tenant
+ * unless Graph credentials are set (then `mode: live`), and file tickets for every owner whose
+ * ticket system has no credentials.
+ */
+
+export const LOCAL_STATE_TABLE = 'responder-state';
+export const DEMO_SEED_PATH = resolve(import.meta.dirname, 'simulated-tenant/demo-seed.json');
+const DEMO_POLICY_PATH = resolve(import.meta.dirname, 'simulated-tenant/demo-policy.json');
+
+export interface LocalRuntimeOptions {
+  stateDir: string;
+  env: NodeJS.ProcessEnv;
+  /** Plan and record, call nothing: overrides the policy's own flag. */
+  dryRun?: boolean;
+  log?: Log;
+  /** Added to every simulated Graph answer (demos, benchmarks). */
+  simulatedLatencyMs?: number;
+}
+
+/** What `responder respond --json` prints: the contract's fields, plus what happened to tickets. */
+export interface LocalResponse extends RespondResult {
+  tickets: TicketOutcome[];
+  /** True when this detection was handled before: nothing changed this time. */
+  replayed: boolean;
+}
+
+export interface LocalRuntime {
+  readonly mode: 'live' | 'simulated';
+  readonly stateDir: string;
+  readonly ledger: DynamoDbLedgerStore;
+  readonly db: EmbeddedDynamoDb;
+  readonly identityProvider: IdentityProvider;
+  readonly simulatedTenant?: SimulatedTenant;
+  /** Runs one normalized detection end to end, once: a repeat returns the first answer. */
+  handle(input: RespondInput): Promise<LocalResponse>;
+  close(): Promise<void>;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const stateDir = resolve(options.stateDir);
+  const env = options.env;
+  await mkdir(stateDir, { recursive: true });
+  const secrets: string[] = [];
+  const log = redactingLog(options.log ?? stderrLog(), () => secrets);
+
+  const entraConfig = entraConfigFromEnv(env);
+  const policy = withDryRun(
+    env.RESPONDER_POLICY
+      ? loadContainmentPolicy(env.RESPONDER_POLICY)
+      : entraConfig
+        ? defaultContainmentPolicy
+        : loadContainmentPolicy(DEMO_POLICY_PATH),
+    options.dryRun,
+  );
+  const ownership = env.RESPONDER_OWNERSHIP
+    ? loadOwnershipMap(env.RESPONDER_OWNERSHIP)
+    : defaultOwnershipMap;
+  const connections = await loadTicketConnections({ env });
+  secrets.push(...ticketSecretValues(connections));
+
+  const db: EmbeddedDynamoDb = await startEmbeddedDynamoDb({
+    dataDir: join(stateDir, 'dynamodb'),
+    tables: [
+      { tableName: LOCAL_LEDGER_TABLE, definition: LEDGER_TABLE },
+      { tableName: LOCAL_STATE_TABLE, definition: STATE_TABLE },
+    ],
+  });
+  let simulatedTenant: SimulatedTenant | undefined;
+  try {
+    let identityProvider: EntraIdentityProvider;
+    if (entraConfig) {
+      for (const tenant of entraConfig.tenants)
+        if (tenant.clientSecret) secrets.push(tenant.clientSecret);
+      identityProvider = new EntraIdentityProvider({ config: entraConfig, mode: 'live' });
+    } else {
+      simulatedTenant = await startSimulatedTenant({
+        seed: env.RESPONDER_SIMULATED_SEED ?? DEMO_SEED_PATH,
+        // The simulated directory persists like the ledger, so a second run sees the first's effects.
+        statePath: join(stateDir, 'simulated-tenant.json'),
+        ...(options.simulatedLatencyMs !== undefined
+          ? { latencyMs: options.simulatedLatencyMs }
+          : {}),
+      });
+      identityProvider = createSimulatedEntraProvider(simulatedTenant);
+    }
+
+    const ledger = new LedgerStore({ client: db.client, tableName: LOCAL_LEDGER_TABLE });
+    const tickets = new TicketSystems({ connections, stateDir });
+    const eventLog = join(stateDir, 'events.ndjson');
+
+    const handleOnce = idempotentOn({
+      client: db.client,
+      tableName: LOCAL_STATE_TABLE,
+      scope: 'respond',
+      keyOf: (input: RespondInput) => incidentIdFor(input.detection),
+      work: async (input: RespondInput) => {
+        const bus = new LocalEventBus(eventLog);
+        const result = await respond(input, {
+          identityProviderFor: (detection: Detection) =>
+            detection.tenant.provider === 'entra' ? identityProvider : undefined,
+          policy,
+          window: new DynamoDbContainmentWindow(db.client, LOCAL_STATE_TABLE),
+          catalog: CONTROL_CATALOG,
+          ownership,
+          ledger,
+          events: bus,
+          clock: systemClock,
+          log,
+        });
+        // In AWS the bus routes these to the ticket queue; here they are handled in-process.
+        const ticketOutcomes = await openTickets(bus.remediationRequests(), {
+          ledger,
+          tickets,
+          clock: systemClock,
+        });
+        return { ...result, tickets: ticketOutcomes };
+      },
+    });
+
+    return {
+      mode: identityProvider.mode,
+      stateDir,
+      ledger,
+      db,
+      identityProvider,
+      ...(simulatedTenant ? { simulatedTenant } : {}),
+      async handle(input) {
+        const { result, replayed } = await handleOnce(input);
+        return { ...result, replayed };
+      },
+      async close() {
+        identityProvider.close();
+        await simulatedTenant?.close();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await simulatedTenant?.close();
+    await db.close();
+    throw error;
+  }
+}
+
+function withDryRun(policy: ContainmentPolicy, dryRun: boolean | undefined): ContainmentPolicy {
+  return dryRun ? { ...policy, dryRun: true } : policy;
+}
+
+/** The local stand-in for the event bus: every event is appended to `events.ndjson`. */
+class LocalEventBus implements EventPublisher {
+  readonly #path: string;
+  readonly #published: ResponderEvent[] = [];
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  async publish(events: readonly ResponderEvent[]): Promise<void> {
+    this.#published.push(...events);
+    const lines = events.map((event) =>
+      JSON.stringify({
+        time: new Date().toISOString(),
+        'detail-type': event.detailType,
+        detail: event.detail,
+      }),
+    );
+    await appendFile(this.#path, `${lines.join('\n')}\n`);
+  }
+
+  remediationRequests(): RemediationRequest[] {
+    return this.#published
+      .filter((event) => event.detailType === 'Remediation Requested')
+      .map((event) => event.detail as unknown as RemediationRequest);
+  }
+}

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDbReplayGuard } from '../adapters/dynamodb/replay-guard.ts';
+import { createIntakeApi } from '../adapters/http/intake-api.ts';
+import { createLedgerApi } from '../adapters/http/ledger-api.ts';
+import { createReleaseApi } from '../adapters/http/release-api.ts';
+import { type HttpRequest, type HttpResponse, json } from '../adapters/http/types.ts';
+import { ssfTransmittersFrom } from '../config/ssf-transmitters.ts';
+import { systemClock } from '../ports/clock.ts';
+import type { Log } from '../ports/log.ts';
+import { createSetPushReceiver } from '../sources/ssf/push.ts';
+import { LOCAL_STATE_TABLE, type LocalRuntime } from './runtime.ts';
+
+const MAX_BODY_BYTES = 1024 * 1024; // the APIs apply their own, smaller limits
+
+export interface LocalServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `responder serve`: the deployed API's routes on localhost, backed by the same framework-free
+ * handlers. Detections run through the whole pipeline in-process instead of a queue, and the
+ * answer carries the result. No IAM here: it listens on the loopback interface only.
+ */
+export async function startLocalServer(
+  runtime: LocalRuntime,
+  options: { port?: number; env: NodeJS.ProcessEnv; log: Log },
+): Promise<LocalServer> {
+  const transmitters = options.env.RESPONDER_SSF_TRANSMITTERS
+    ? ssfTransmittersFrom(
+        readFileSync(options.env.RESPONDER_SSF_TRANSMITTERS, 'utf8'),
+        options.env.RESPONDER_SSF_TRANSMITTERS,
+      )
+    : [];
+  const deliver = async (
+    result: Parameters<Parameters<typeof createIntakeApi>[0]['deliver']>[0],
+  ) => ({
+    result: await runtime.handle({
+      detection: result.detection,
+      sourceEventId: result.sourceEventId,
+      rawSha256: result.rawSha256,
+    }),
+  });
+  const intake = createIntakeApi({
+    deliver,
+    ledger: runtime.ledger,
+    clock: systemClock,
+    log: options.log,
+    ...(transmitters.length > 0
+      ? {
+          setReceiver: createSetPushReceiver({
+            transmitters,
+            replayGuard: new DynamoDbReplayGuard(runtime.db.client, LOCAL_STATE_TABLE),
+            deliver: async (result) => {
+              await deliver(result);
+            },
+          }),
+        }
+      : {}),
+  });
+  const ledgerApi = createLedgerApi({
+    reader: runtime.ledger,
+    chains: runtime.ledger,
+    failures: runtime.ledger,
+    // Page tokens only need to outlive this process unless a key is configured.
+    pageTokenKey: options.env.RESPONDER_PAGE_TOKEN_KEY ?? randomBytes(32),
+    onError: (error) => options.log.error('ledger query failed', { error: String(error) }),
+  });
+  const releaseApi = createReleaseApi({
+    ledger: runtime.ledger,
+    identityProviderFor: () => runtime.identityProvider,
+    clock: systemClock,
+  });
+
+  const route = async (request: HttpRequest): Promise<HttpResponse> => {
+    if (request.path === '/healthz') return json(200, { status: 'ok', mode: runtime.mode });
+    if (request.path.startsWith('/v1/ledger/')) return ledgerApi(request);
+    if (request.path.startsWith('/v1/incidents/')) {
+      return releaseApi(request, request.headers['x-responder-operator'] ?? 'local-operator');
+    }
+    return intake(request);
+  };
+
+  const server: Server = createServer((req, res) => {
+    readRequest(req)
+      .then(route)
+      .catch((error: unknown) => {
+        options.log.error('request failed', { error: String(error) });
+        return json(500, { error: 'internal_error' });
+      })
+      .then((response) => {
+        res.writeHead(response.status, { ...response.headers, 'x-responder-mode': runtime.mode });
+        res.end(response.body);
+      });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function readRequest(req: IncomingMessage): Promise<HttpRequest> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) break; // the API answers with its own size error
+    chunks.push(chunk as Buffer);
+  }
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const query: Record<string, string | string[]> = {};
+  for (const key of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(key);
+    query[key] = values.length === 1 ? (values[0] as string) : values;
+  }
+  const headers: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(req.headers))
+    headers[key] = Array.isArray(value) ? value.join(', ') : value;
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query,
+    headers,
+    body: Buffer.concat(chunks).toString('utf8'),
+  };
+}

@@ -1,0 +1,389 @@
+import * as z from 'zod/mini';
+import type { Severity, Signals } from '../domain/detection.ts';
+import { parseWith } from '../domain/validation.ts';
+import { eventBridgeEvent } from './eventbridge.ts';
+import { rawSha256 } from './raw.ts';
+import {
+  clip,
+  compact,
+  finish,
+  ignored,
+  invalid,
+  isoUtc,
+  type NormalizeResult,
+  present,
+} from './result.ts';
+import { fromLevelWord } from './severity.ts';
+
+/**
+ * Microsoft Entra ID Protection risk detections, as a SOAR forwards them. The envelope is ours
+ * (Graph has no push for risk detections); its members are Graph entities as Graph returns them:
+ *
+ * ```jsonc
+ * {
+ *   "tenantId": "…",       // optional: else signIn.homeTenantId, else the configured tenant
+ *   "riskDetection": {…},  // GET /identityProtection/riskDetections/{id} (v1.0)
+ *   "signIn": {…}          // optional: GET /beta/auditLogs/signIns/{riskDetection.requestId}
+ * }
+ * ```
+ * Sent bare (file, `POST /v1/detections`) or as the `detail` of an EventBridge event with
+ * `detail-type: Entra ID Protection Risk Detection`. The sign-in must be the one the detection
+ * points at (`signIn.id == riskDetection.requestId`); its conditional access, MFA, device and
+ * token protection facts become signals.
+ */
+export const ENTRA_DETAIL_TYPE = 'Entra ID Protection Risk Detection';
+
+const text = () => z.optional(z.nullable(z.string()));
+const flag = () => z.optional(z.nullable(z.boolean()));
+
+const riskDetectionSchema = z.object({
+  id: z.string().check(z.minLength(1), z.maxLength(256)),
+  requestId: text(),
+  correlationId: text(),
+  riskEventType: z.string().check(z.minLength(1)),
+  riskState: z.string(),
+  riskLevel: z.string(),
+  riskDetail: text(),
+  detectionTimingType: text(),
+  activity: text(),
+  ipAddress: text(),
+  location: z.optional(z.nullable(z.object({ city: text(), countryOrRegion: text() }))),
+  detectedDateTime: z.iso.datetime({ offset: true }),
+  userId: z.string().check(z.minLength(1)),
+  userDisplayName: text(),
+  userPrincipalName: text(),
+  additionalInfo: text(),
+});
+
+const signInSchema = z.object({
+  id: z.string().check(z.minLength(1)),
+  userId: text(),
+  homeTenantId: text(),
+  ipAddress: text(),
+  clientAppUsed: text(),
+  userAgent: text(),
+  correlationId: text(),
+  sessionId: text(),
+  uniqueTokenIdentifier: text(),
+  conditionalAccessStatus: text(),
+  authenticationRequirement: text(),
+  authenticationDetails: z.optional(
+    z.nullable(
+      z.array(
+        z.object({
+          authenticationMethod: text(),
+          succeeded: flag(),
+          authenticationStepRequirement: text(),
+        }),
+      ),
+    ),
+  ),
+  mfaDetail: z.optional(z.nullable(z.object({ authMethod: text() }))),
+  appliedConditionalAccessPolicies: z.optional(
+    z.nullable(z.array(z.object({ id: text(), displayName: text(), result: text() }))),
+  ),
+  signInTokenProtectionStatus: text(),
+  tokenProtectionStatusDetails: z.optional(
+    z.nullable(
+      z.object({
+        signInSessionStatus: text(),
+        signInSessionStatusCode: z.optional(z.nullable(z.number())),
+      }),
+    ),
+  ),
+  deviceDetail: z.optional(
+    z.nullable(
+      z.object({ deviceId: text(), isCompliant: flag(), isManaged: flag(), trustType: text() }),
+    ),
+  ),
+  riskEventTypes_v2: z.optional(z.nullable(z.array(z.string()))),
+  crossTenantAccessType: text(),
+  status: z.optional(z.nullable(z.object({ errorCode: z.optional(z.nullable(z.number())) }))),
+});
+
+const entraEnvelopeSchema = z.object({
+  tenantId: z.optional(z.string().check(z.minLength(1))),
+  riskDetection: riskDetectionSchema,
+  signIn: z.optional(z.nullable(signInSchema)),
+});
+
+const entraEventSchema = eventBridgeEvent(entraEnvelopeSchema);
+
+type Envelope = z.infer<typeof entraEnvelopeSchema>;
+type SignIn = z.infer<typeof signInSchema>;
+
+const WHAT = 'Entra ID Protection risk detection';
+/** States in which Identity Protection no longer considers the user at risk. */
+const CLOSED_RISK_STATES = ['none', 'confirmedSafe', 'remediated', 'dismissed'];
+
+export interface EntraContext {
+  /** The tenant to assume when neither the envelope nor the sign-in names one. */
+  entraTenantId?: string | undefined;
+}
+
+/** The bare envelope (file, stdin, `POST /v1/detections`). */
+export function normalizeEntraEnvelope(
+  input: unknown,
+  context: EntraContext = {},
+): NormalizeResult {
+  const sha = rawSha256(input);
+  const parsed = parseWith(entraEnvelopeSchema, input, WHAT);
+  if (!parsed.ok) return { kind: 'invalid', error: parsed.error, rawSha256: sha };
+  return normalizeParsed(parsed.value, '', sha, context);
+}
+
+/** A bare Graph riskDetection, forwarded without the envelope (no sign-in, tenant from context). */
+export function normalizeEntraRiskDetection(
+  input: unknown,
+  context: EntraContext = {},
+): NormalizeResult {
+  const sha = rawSha256(input);
+  const parsed = parseWith(riskDetectionSchema, input, WHAT);
+  if (!parsed.ok) return { kind: 'invalid', error: parsed.error, rawSha256: sha };
+  return normalizeParsed({ riskDetection: parsed.value }, '', sha, context);
+}
+
+/** The envelope as the `detail` of an EventBridge event (a SOAR's `PutEvents`). */
+export function normalizeEntraEvent(input: unknown, context: EntraContext = {}): NormalizeResult {
+  const sha = rawSha256(input);
+  const parsed = parseWith(entraEventSchema, input, WHAT);
+  if (!parsed.ok) return { kind: 'invalid', error: parsed.error, rawSha256: sha };
+  return normalizeParsed(parsed.value.detail, 'detail.', sha, context);
+}
+
+function normalizeParsed(
+  envelope: Envelope,
+  at: string,
+  sha: string,
+  context: EntraContext,
+): NormalizeResult {
+  const risk = envelope.riskDetection;
+  const signIn = envelope.signIn ?? undefined;
+  const sourceEventId = risk.id;
+
+  if (CLOSED_RISK_STATES.includes(risk.riskState)) {
+    return ignored(
+      `risk detection is ${risk.riskState}: the user is not at risk`,
+      sha,
+      sourceEventId,
+    );
+  }
+  const requestId = present(risk.requestId);
+  if (signIn) {
+    if (!requestId) {
+      return invalid(
+        WHAT,
+        {
+          path: `${at}riskDetection.requestId`,
+          message: 'is empty, so the signIn cannot be tied to this detection',
+        },
+        sha,
+      );
+    }
+    if (signIn.id !== requestId) {
+      return invalid(
+        WHAT,
+        {
+          path: `${at}signIn.id`,
+          message: `must equal riskDetection.requestId (${requestId}): it is another sign-in`,
+        },
+        sha,
+      );
+    }
+    if (present(signIn.userId) && signIn.userId !== risk.userId) {
+      return invalid(
+        WHAT,
+        { path: `${at}signIn.userId`, message: `must equal riskDetection.userId (${risk.userId})` },
+        sha,
+      );
+    }
+  }
+  const tenantId = envelope.tenantId ?? present(signIn?.homeTenantId) ?? context.entraTenantId;
+  if (!tenantId) {
+    return invalid(
+      WHAT,
+      {
+        path: `${at}tenantId`,
+        message:
+          'required: the risk detection does not carry its tenant (give tenantId, a signIn with homeTenantId, or configure the Entra tenant)',
+      },
+      sha,
+    );
+  }
+
+  const { severity, note } = severityOf(risk.riskLevel, risk.riskState);
+  const info = additionalInfo(risk.additionalInfo);
+  const device = signIn?.deviceDetail;
+  const tokenStatus =
+    present(signIn?.tokenProtectionStatusDetails?.signInSessionStatus) ??
+    present(signIn?.signInTokenProtectionStatus);
+
+  return finish(
+    {
+      detectionId: `entra:${risk.id}`,
+      detectedAt: isoUtc(risk.detectedDateTime),
+      severity,
+      source: { vendor: 'microsoft', product: 'entra-id-protection', ruleId: risk.riskEventType },
+      tenant: { provider: 'entra', tenantId },
+      subject: {
+        type: 'user',
+        id: risk.userId,
+        userPrincipalName: present(risk.userPrincipalName),
+        displayName: present(risk.userDisplayName),
+      },
+      session: {
+        sessionId: present(signIn?.sessionId),
+        signInId: requestId,
+        deviceId: present(device?.deviceId),
+        ipAddress: present(risk.ipAddress) ?? present(signIn?.ipAddress),
+        userAgent: clip(present(signIn?.userAgent) ?? info.userAgent, 1024),
+        clientApp: present(signIn?.clientAppUsed),
+      },
+      signals: {
+        ...(signIn ? signInSignals(signIn) : {}),
+        phishingDetected:
+          risk.riskEventType === 'attackerinTheMiddle' ||
+          signIn?.riskEventTypes_v2?.includes('attackerinTheMiddle')
+            ? true
+            : undefined,
+      },
+      evidence: compact([
+        {
+          type: 'entra.riskDetection',
+          ref: risk.id,
+          description: clip(
+            `${risk.riskEventType} (${risk.riskLevel}, ${risk.riskState}, ${risk.detectionTimingType ?? 'timing unknown'})`,
+            2000,
+          ),
+        },
+        requestId && { type: 'entra.signIn', ref: requestId },
+        present(risk.correlationId) && {
+          type: 'entra.correlationId',
+          ref: risk.correlationId ?? '',
+        },
+        present(signIn?.uniqueTokenIdentifier) && {
+          type: 'entra.uniqueTokenIdentifier',
+          ref: signIn?.uniqueTokenIdentifier ?? '',
+        },
+        tokenStatus && {
+          type: 'entra.tokenProtection',
+          ref: tokenStatus,
+          description: signIn?.tokenProtectionStatusDetails?.signInSessionStatusCode
+            ? `signInSessionStatusCode ${signIn.tokenProtectionStatusDetails.signInSessionStatusCode}`
+            : undefined,
+        },
+        ...(signIn?.appliedConditionalAccessPolicies ?? [])
+          .filter((p) => p.result === 'reportOnlyFailure' || p.result === 'failure')
+          .map((p) => ({
+            type: 'entra.conditionalAccessPolicy',
+            ref: p.id ?? p.displayName ?? 'unknown',
+            description: clip(`${p.displayName ?? 'policy'}: ${p.result}`, 2000),
+          })),
+        note,
+      ]),
+    },
+    { sourceEventId, rawSha256: sha, what: WHAT },
+  );
+}
+
+function severityOf(
+  riskLevel: string,
+  riskState: string,
+): { severity: Severity; note?: { type: string; ref: string; description: string } } {
+  if (riskState === 'confirmedCompromised') return { severity: 'critical' };
+  const level = fromLevelWord(riskLevel);
+  if (level) return { severity: level };
+  return {
+    severity: 'medium',
+    note: {
+      type: 'severity.default',
+      ref: 'medium',
+      description: `riskLevel '${riskLevel}' gives no level (hidden without Entra ID P2); medium assumed`,
+    },
+  };
+}
+
+/** What the sign-in tells about the controls that let the session through. */
+function signInSignals(signIn: SignIn): Signals {
+  const signals: Signals = {};
+  const ca = signIn.conditionalAccessStatus;
+  if (ca === 'success' || ca === 'failure') signals.conditionalAccessApplied = true;
+  else if (ca === 'notApplied') signals.conditionalAccessApplied = false;
+
+  Object.assign(signals, mfaOf(signIn));
+
+  const binding =
+    signIn.tokenProtectionStatusDetails?.signInSessionStatus ?? signIn.signInTokenProtectionStatus;
+  if (binding === 'bound') signals.tokenBindingEnforced = true;
+  else if (binding === 'unbound') signals.tokenBindingEnforced = false;
+
+  const device = signIn.deviceDetail;
+  if (typeof device?.isManaged === 'boolean') signals.deviceManaged = device.isManaged;
+  if (typeof device?.isCompliant === 'boolean') signals.deviceCompliant = device.isCompliant;
+
+  if (signIn.crossTenantAccessType === 'serviceProvider') signals.partnerSessionUsed = true;
+  else if (signIn.crossTenantAccessType === 'none') signals.partnerSessionUsed = false;
+  return signals;
+}
+
+type MfaMethod = NonNullable<Signals['mfaMethod']>;
+
+/** Sign-in log method names (authenticationDetails / mfaDetail) by strength. */
+const METHOD_PATTERNS: readonly [RegExp, MfaMethod][] = [
+  [
+    /fido2|passkey|windows hello|x\.?509|certificate|platform credential|smart ?card/i,
+    'phishingResistant',
+  ],
+  [
+    /mobile app notification|passwordless phone|phone sign-in|authenticator.*(push|passwordless)/i,
+    'push',
+  ],
+  [/oath|verification code|software token|hardware token|otp/i, 'otp'],
+  [/text message|sms/i, 'sms'],
+  [/phone call|voice/i, 'voice'],
+];
+
+export function mfaMethodOf(name: string | null | undefined): MfaMethod | undefined {
+  if (!name) return undefined;
+  return METHOD_PATTERNS.find(([pattern]) => pattern.test(name))?.[1];
+}
+
+function mfaOf(signIn: SignIn): Pick<Signals, 'mfaSatisfied' | 'mfaMethod'> {
+  const succeeded = (signIn.authenticationDetails ?? []).filter((step) => step.succeeded === true);
+  if (succeeded.some((step) => mfaMethodOf(step.authenticationMethod) === 'phishingResistant')) {
+    return { mfaSatisfied: true, mfaMethod: 'phishingResistant' };
+  }
+  const mfaStep = succeeded.find((step) =>
+    /mfa|multi-?factor/i.test(step.authenticationStepRequirement ?? ''),
+  );
+  const method = mfaMethodOf(signIn.mfaDetail?.authMethod ?? mfaStep?.authenticationMethod);
+  if (mfaStep) return method ? { mfaSatisfied: true, mfaMethod: method } : { mfaSatisfied: true };
+  if (signIn.authenticationRequirement === 'singleFactorAuthentication') {
+    return { mfaSatisfied: false, mfaMethod: 'none' };
+  }
+  if (
+    signIn.authenticationRequirement === 'multiFactorAuthentication' &&
+    signIn.status?.errorCode === 0
+  ) {
+    return method ? { mfaSatisfied: true, mfaMethod: method } : { mfaSatisfied: true };
+  }
+  return {};
+}
+
+/** `additionalInfo` is a JSON string of `[{Key, Value}]`; unreadable content is only context. */
+function additionalInfo(raw: string | null | undefined): Record<string, string> {
+  if (!raw) return {};
+  try {
+    const pairs: unknown = JSON.parse(raw);
+    if (!Array.isArray(pairs)) return {};
+    const out: Record<string, string> = {};
+    for (const pair of pairs) {
+      if (pair && typeof pair.Key === 'string' && typeof pair.Value === 'string') {
+        out[pair.Key] = pair.Value;
+      }
+    }
+    return out;
+  } catch {
+    return {};
+  }
+}

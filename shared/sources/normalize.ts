@@ -1,0 +1,136 @@
+import { InvalidInputError } from '../domain/errors.ts';
+import {
+  ENTRA_DETAIL_TYPE,
+  normalizeEntraEnvelope,
+  normalizeEntraEvent,
+  normalizeEntraRiskDetection,
+} from './entra.ts';
+import { envelopeProbe } from './eventbridge.ts';
+import { GUARDDUTY_DETAIL_TYPE, GUARDDUTY_SOURCE, normalizeGuardDuty } from './guardduty.ts';
+import { NATIVE_DETAIL_TYPE, normalizeNativeDetection, normalizeNativeEvent } from './native.ts';
+import { normalizeOkta, OKTA_DETAIL_TYPE, OKTA_SOURCE_PREFIX } from './okta.ts';
+import { rawSha256 } from './raw.ts';
+import type { NormalizeResult } from './result.ts';
+import {
+  ASFF_DETAIL_TYPES,
+  normalizeSecurityHubAsff,
+  SECURITYHUB_SOURCE,
+} from './securityhub-asff.ts';
+import { normalizeSecurityHubOcsf, OCSF_DETAIL_TYPE } from './securityhub-ocsf.ts';
+import { normalizeDecodedSet, type SetIssuerIdentity } from './ssf/decoded.ts';
+
+export type { NormalizeResult } from './result.ts';
+
+export interface NormalizeContext {
+  /** Sources trusted to publish native detections on the bus; when set, others are refused. */
+  trustedNativeSources?: readonly string[];
+  /** The Entra tenant assumed when an Entra envelope names none (the configured tenant). */
+  entraTenantId?: string;
+  /**
+   * Issuers whose decoded SETs (`{header, payload}`) may be read, unverified, for pure uses
+   * such as `responder attribute`. Without it a decoded SET is refused: SETs that lead to
+   * containment arrive signed at `POST /v1/ssf/events`.
+   */
+  decodedSetIssuers?: readonly SetIssuerIdentity[];
+}
+
+/**
+ * Recognises the format of one source event and normalizes it into the native detection:
+ * an EventBridge envelope (by `source` and `detail-type`), a bare native detection, an Entra
+ * envelope, or (opt-in) a decoded SET. An unrecognised payload is invalid, with a message saying
+ * what is accepted.
+ */
+export function normalizeEvent(input: unknown, context: NormalizeContext = {}): NormalizeResult {
+  if (typeof input === 'string') {
+    return unrecognised(
+      input,
+      input.split('.').length === 3
+        ? 'a compact JWS: Security Event Tokens are verified by the SSF push receiver (POST /v1/ssf/events)'
+        : 'a string, not a JSON object',
+    );
+  }
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return unrecognised(input, 'not a JSON object');
+  }
+  const envelope = envelopeProbe.safeParse(input);
+  if (envelope.success) {
+    const { source } = envelope.data;
+    const detailType = envelope.data['detail-type'];
+    if (detailType === NATIVE_DETAIL_TYPE) {
+      return normalizeNativeEvent(input, context.trustedNativeSources);
+    }
+    if (source === GUARDDUTY_SOURCE && detailType === GUARDDUTY_DETAIL_TYPE) {
+      return normalizeGuardDuty(input);
+    }
+    if (
+      source === SECURITYHUB_SOURCE &&
+      (ASFF_DETAIL_TYPES as readonly string[]).includes(detailType)
+    ) {
+      return normalizeSecurityHubAsff(input);
+    }
+    if (source === SECURITYHUB_SOURCE && detailType === OCSF_DETAIL_TYPE) {
+      return normalizeSecurityHubOcsf(input);
+    }
+    if (source.startsWith(OKTA_SOURCE_PREFIX) && detailType === OKTA_DETAIL_TYPE) {
+      return normalizeOkta(input);
+    }
+    if (detailType === ENTRA_DETAIL_TYPE) {
+      return normalizeEntraEvent(input, { entraTenantId: context.entraTenantId });
+    }
+    return {
+      kind: 'invalid',
+      rawSha256: rawSha256(input),
+      error: new InvalidInputError('source event', [
+        {
+          path: 'detail-type',
+          message: `no normalizer for source '${source}' with detail-type '${detailType}' (accepted: ${ACCEPTED})`,
+        },
+      ]),
+    };
+  }
+  if ('schemaVersion' in input) return normalizeNativeDetection(input);
+  if ('riskDetection' in input) {
+    return normalizeEntraEnvelope(input, { entraTenantId: context.entraTenantId });
+  }
+  if ('riskEventType' in input && 'userId' in input) {
+    // A bare Graph riskDetection, forwarded without our envelope.
+    return normalizeEntraRiskDetection(input, { entraTenantId: context.entraTenantId });
+  }
+  if ('conditionalAccessStatus' in input && 'userId' in input) {
+    return unrecognised(
+      input,
+      'an Entra sign-in alone is evidence, not a detection: send it as signIn next to its riskDetection',
+    );
+  }
+  if ('header' in input && 'payload' in input) {
+    if (!context.decodedSetIssuers) {
+      return unrecognised(
+        input,
+        'a decoded Security Event Token: SETs are accepted signed, at POST /v1/ssf/events',
+      );
+    }
+    return normalizeDecodedSet(input, context.decodedSetIssuers);
+  }
+  return unrecognised(input, 'no detail-type/source, schemaVersion or riskDetection member');
+}
+
+const ACCEPTED = [
+  `${NATIVE_DETAIL_TYPE} (any trusted source)`,
+  `${GUARDDUTY_SOURCE} / ${GUARDDUTY_DETAIL_TYPE}`,
+  `${SECURITYHUB_SOURCE} / ${ASFF_DETAIL_TYPES.join(' | ')} | ${OCSF_DETAIL_TYPE}`,
+  `${OKTA_SOURCE_PREFIX}<org>/<name> / ${OKTA_DETAIL_TYPE}`,
+  ENTRA_DETAIL_TYPE,
+].join('; ');
+
+function unrecognised(input: unknown, what: string): NormalizeResult {
+  return {
+    kind: 'invalid',
+    rawSha256: rawSha256(input ?? null),
+    error: new InvalidInputError('source event', [
+      {
+        path: '',
+        message: `unrecognised format (${what}); expected an EventBridge event (${ACCEPTED}), a native detection (schemaVersion "1"), or an Entra envelope {riskDetection, signIn?}`,
+      },
+    ]),
+  };
+}

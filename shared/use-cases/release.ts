@@ -1,0 +1,119 @@
+import type { ActionOutcome, RestorableChange } from '../domain/containment.ts';
+import type { Detection } from '../domain/detection.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { IdentityProvider } from '../ports/identity-provider.ts';
+import type { LedgerReader, LedgerRecord, LedgerWriter } from '../ports/ledger.ts';
+
+export interface ReleaseRequest {
+  incidentId: string;
+  requestedBy: string;
+  justification: string;
+}
+
+export type ReleaseResult =
+  | { status: 'released'; incidentId: string; outcomes: ActionOutcome[] }
+  | { status: 'nothingToRestore'; incidentId: string; why: string }
+  | { status: 'unknownIncident'; incidentId: string };
+
+export interface ReleaseDeps {
+  ledger: LedgerReader & LedgerWriter;
+  identityProviderFor(detection: Detection): IdentityProvider | undefined;
+  clock: Clock;
+}
+
+/**
+ * The operator's restore after investigation: puts back exactly what containment recorded in
+ * the ledger (removed roles, disabled accounts...) and nothing else, then records each outcome.
+ * Changes already restored by an earlier release are not restored twice.
+ */
+export async function release(request: ReleaseRequest, deps: ReleaseDeps): Promise<ReleaseResult> {
+  const records = await incidentRecords(deps.ledger, request.incidentId);
+  const received = records.find((r) => r.kind === 'detection.received');
+  const detection = received?.data.detection as Detection | undefined;
+  if (!detection) return { status: 'unknownIncident', incidentId: request.incidentId };
+
+  const restored = new Set(
+    records
+      .filter((r) => r.kind === 'restore.action' && r.status === 'succeeded')
+      .map((r) => changeKey(r.data.change as RestorableChange)),
+  );
+  const changes = records
+    .filter((r) => r.kind === 'containment.action' && r.status === 'succeeded')
+    .flatMap((r) => (r.data.restore as RestorableChange[] | undefined) ?? [])
+    .filter((change) => !restored.has(changeKey(change)))
+    // One outcome per change, in order: duplicates (a containment that ran twice) go first.
+    .filter(
+      (change, index, all) => all.findIndex((c) => changeKey(c) === changeKey(change)) === index,
+    );
+  if (changes.length === 0) {
+    return {
+      status: 'nothingToRestore',
+      incidentId: request.incidentId,
+      why:
+        restored.size > 0
+          ? 'every recorded change was already restored'
+          : 'containment recorded no reversible change',
+    };
+  }
+
+  const provider = deps.identityProviderFor(detection);
+  if (!provider) {
+    return {
+      status: 'nothingToRestore',
+      incidentId: request.incidentId,
+      why: `no ${detection.tenant.provider} provider is configured`,
+    };
+  }
+  const outcomes = await provider.restore({
+    incidentId: request.incidentId,
+    tenantId: detection.tenant.tenantId,
+    subject: detection.subject,
+    changes,
+    requestedBy: request.requestedBy,
+    justification: request.justification,
+  });
+  await deps.ledger.append(
+    request.incidentId,
+    outcomes.map((outcome, index) => {
+      const change = changes[index];
+      return {
+        kind: 'restore.action' as const,
+        stepKey: `restore:${change ? changeKey(change) : outcome.target}:${outcome.status}:${deps.clock.now().toISOString()}`,
+        subjectId: detection.subject.id,
+        status: outcome.status,
+        data: {
+          ...outcome,
+          ...(change ? { change } : {}),
+          requestedBy: request.requestedBy,
+          justification: request.justification,
+        },
+      };
+    }),
+  );
+  return { status: 'released', incidentId: request.incidentId, outcomes };
+}
+
+async function incidentRecords(reader: LedgerReader, incidentId: string): Promise<LedgerRecord[]> {
+  const records: LedgerRecord[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await reader.query({ incidentId }, pageToken);
+    records.push(...page.records);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return records;
+}
+
+function changeKey(change: RestorableChange): string {
+  switch (change.kind) {
+    case 'roleAssignment':
+      return `role:${change.assignmentId}`;
+    case 'accountDisabled':
+    case 'servicePrincipalDisabled':
+      return `${change.kind}:${change.subjectId}`;
+    case 'awsDenyPolicy':
+      return `awsDenyPolicy:${change.roleName}:${change.policyName}`;
+    case 'awsAccessKeyDeactivated':
+      return `awsAccessKey:${change.accessKeyId}`;
+  }
+}

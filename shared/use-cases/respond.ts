@@ -1,0 +1,441 @@
+import type { Finding, OwnerRole } from '../domain/accountability.ts';
+import { attribute } from '../domain/attribution.ts';
+import type {
+  ActionOutcome,
+  ContainmentResult,
+  VerificationResult,
+} from '../domain/containment.ts';
+import type { Control } from '../domain/controls/catalog.ts';
+import type { Detection } from '../domain/detection.ts';
+import {
+  type ContainmentPlan,
+  type ContainmentPolicy,
+  countsTowardBlastRadius,
+  NOT_APPLICABLE_WHY,
+  planContainment,
+  skippedOutcomes,
+} from '../domain/guardrails.ts';
+import { incidentIdFor } from '../domain/incident.ts';
+import { type OwnershipMap, resolveOwners } from '../domain/ownership.ts';
+import { type TicketScope, ticketScopes } from '../domain/tickets/owners.ts';
+import type { RemediationRequest } from '../domain/tickets/remediation-request.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { ContainmentWindow } from '../ports/containment-window.ts';
+import type { EventPublisher, ResponderEvent } from '../ports/events.ts';
+import type { IdentityProvider } from '../ports/identity-provider.ts';
+import type { LedgerEntry, LedgerWriter } from '../ports/ledger.ts';
+import type { Log } from '../ports/log.ts';
+
+/**
+ * The respond use case: guardrails, contain, attribute, record, announce.
+ * Nothing slow stands before the containment call: attribution runs while it is in flight, and
+ * the ledger and the bus are written after it. Tickets are opened elsewhere, from the
+ * `Remediation Requested` events, so a ticket system being down never delays containment.
+ */
+
+export interface RespondInput {
+  detection: Detection;
+  /** The source's own id for the event (GuardDuty finding id, Okta uuid, SET jti...). */
+  sourceEventId?: string;
+  /** SHA-256 of the raw payload as received, so the ledger proves what was relied on. */
+  rawSha256?: string;
+  /** The source format the detection was normalized from. */
+  sourceFormat?: string;
+}
+
+export interface RespondDeps {
+  /** The identity provider that acts on this detection's tenant, if any is configured. */
+  identityProviderFor(detection: Detection): IdentityProvider | undefined;
+  policy: ContainmentPolicy;
+  window: ContainmentWindow;
+  catalog: readonly Control[];
+  ownership: OwnershipMap;
+  ledger: LedgerWriter;
+  events: EventPublisher;
+  clock: Clock;
+  log: Log;
+}
+
+export type ResponseMode = 'live' | 'simulated' | 'dry-run';
+
+export type ResponseStatus =
+  | 'contained' // every action that ran succeeded
+  | 'partiallyContained' // some ran, some failed
+  | 'notContained' // every action that ran failed
+  | 'awaitingApproval' // guardrails held every action for an operator
+  | 'protectedIdentity' // never contained
+  | 'notCovered' // no credentials cover the tenant: recorded, not acted on
+  | 'dryRun' // planned and recorded, nothing called
+  | 'nothingToDo'; // the severity policy runs nothing for this detection
+
+export interface ContainmentLine {
+  action: string;
+  target: string;
+  status: ActionOutcome['status'];
+  /** Why it was skipped, or the classified error of a failure. */
+  note?: string;
+}
+
+/** An accountable owner (at least one failed control) and where its ticket goes. */
+export interface AccountableOwner {
+  ownerRole: OwnerRole;
+  ownerTeam: string;
+  system: string;
+  failedControls: string[];
+}
+
+export interface RespondResult {
+  detectionId: string;
+  incidentId: string;
+  mode: ResponseMode;
+  status: ResponseStatus;
+  containment: ContainmentLine[];
+  timeToContainMs?: number;
+  verification?: VerificationResult;
+  approval?: { required: true; why: string; actions: string[] };
+  findings: Finding[];
+  remediation: AccountableOwner[];
+  ledger: { records: number; head: string; appended: number; duplicates: number };
+}
+
+/** A containment failure worth retrying (throttled, transient): the queue redelivers the detection. */
+export class RetryableContainmentError extends Error {
+  override readonly name = 'RetryableContainmentError';
+  readonly result: RespondResult;
+
+  constructor(result: RespondResult) {
+    const failed = result.containment.filter((line) => line.status === 'failed');
+    super(
+      `containment of ${result.incidentId} failed transiently for ${failed.map((line) => line.action).join(', ')}; retrying`,
+    );
+    this.result = result;
+  }
+}
+
+export async function respond(input: RespondInput, deps: RespondDeps): Promise<RespondResult> {
+  const { detection } = input;
+  const receivedAt = deps.clock.now();
+  const incidentId = incidentIdFor(detection);
+  const provider = deps.identityProviderFor(detection);
+  const covered = provider?.coversTenant(detection.tenant.tenantId) === true;
+
+  const inWindow =
+    covered && countsTowardBlastRadius(detection, deps.policy)
+      ? await deps.window.recordAndCount(
+          detection.tenant.tenantId,
+          incidentId,
+          receivedAt,
+          deps.policy.blastRadius.windowSeconds,
+        )
+      : 0;
+  const plan = planContainment(detection, deps.policy, inWindow);
+
+  const session = detection.session?.sessionId
+    ? { sessionId: detection.session.sessionId }
+    : undefined;
+  const containing: Promise<ContainmentResult | undefined> =
+    covered && provider && plan.run.length > 0
+      ? provider.contain({
+          incidentId,
+          tenantId: detection.tenant.tenantId,
+          subject: detection.subject,
+          detectedAt: detection.detectedAt,
+          actions: plan.run,
+          ...(session ? { session } : {}),
+        })
+      : Promise.resolve(undefined);
+  // Attribution is pure CPU: do it while the containment requests are on the wire.
+  const { findings } = attribute(detection, deps.catalog, deps.ownership);
+  const contained = await containing;
+
+  const verification =
+    provider && contained?.outcomes.some((o) => o.status === 'succeeded')
+      ? await provider.verify({
+          tenantId: detection.tenant.tenantId,
+          subject: detection.subject,
+          detectedAt: detection.detectedAt,
+          ...(session ? { session } : {}),
+        })
+      : undefined;
+
+  const at = receivedAt.toISOString();
+  const outcomes = [...(contained?.outcomes ?? []), ...visibleSkips(plan, at)];
+  const mode: ResponseMode = plan.dryRun ? 'dry-run' : (provider?.mode ?? 'live');
+  const status = statusOf(plan, covered, contained);
+  const scopes = ticketScopes(findings, resolveOwners(deps.ownership, detection));
+
+  const entries = ledgerEntries({
+    input,
+    plan,
+    covered,
+    outcomes,
+    verification,
+    findings,
+    at,
+    mode,
+  });
+  const appendResult = await deps.ledger.append(incidentId, entries);
+
+  const result: RespondResult = {
+    detectionId: detection.detectionId,
+    incidentId,
+    mode,
+    status,
+    containment: outcomes.map(toLine),
+    findings,
+    remediation: scopes.map(accountableOwner),
+    ledger: {
+      records: appendResult.records,
+      head: appendResult.head,
+      appended: appendResult.appended.length,
+      duplicates: appendResult.duplicates,
+    },
+  };
+  if (contained?.timeToContainMs !== undefined) result.timeToContainMs = contained.timeToContainMs;
+  if (verification) result.verification = verification;
+  if (plan.approval.required) {
+    result.approval = { required: true, why: plan.approval.why, actions: plan.approval.actions };
+  }
+
+  await deps.events.publish(
+    responderEvents({ result, detection, plan, outcomes, scopes, findings }),
+  );
+  deps.log.info('detection handled', {
+    incidentId,
+    detectionId: detection.detectionId,
+    mode,
+    status,
+    timeToContainMs: result.timeToContainMs,
+    actions: result.containment.map((line) => `${line.action}:${line.status}`),
+    failedControls: findings.filter((f) => f.status === 'failed').length,
+  });
+
+  const retryable = contained?.outcomes.some((o) => o.status === 'failed' && o.error.retryable);
+  if (retryable) throw new RetryableContainmentError(result);
+  return result;
+}
+
+/**
+ * Skips worth showing: every decision that held an action back. Of the actions that cannot
+ * apply to the subject, only those with an explanation are shown, so a workload identity's
+ * "no session revocation" is said rather than hidden, and a user is not told it has no keys.
+ */
+function visibleSkips(plan: ContainmentPlan, at: string): ActionOutcome[] {
+  return skippedOutcomes(plan, at).filter(
+    (o) =>
+      o.status !== 'skipped' ||
+      o.reason !== 'notApplicable' ||
+      NOT_APPLICABLE_WHY[o.action]?.[plan.subject.type] !== undefined,
+  );
+}
+
+function statusOf(
+  plan: ContainmentPlan,
+  covered: boolean,
+  contained: ContainmentResult | undefined,
+): ResponseStatus {
+  if (plan.protectedIdentity) return 'protectedIdentity';
+  if (!covered) return 'notCovered';
+  if (contained) {
+    const ran = contained.outcomes.filter((o) => o.status !== 'skipped');
+    const failed = ran.filter((o) => o.status === 'failed').length;
+    if (ran.length > 0 && failed === ran.length) return 'notContained';
+    return failed > 0 ? 'partiallyContained' : 'contained';
+  }
+  if (plan.approval.required) return 'awaitingApproval';
+  if (plan.dryRun) return 'dryRun';
+  return 'nothingToDo';
+}
+
+function toLine(outcome: ActionOutcome): ContainmentLine {
+  const line: ContainmentLine = {
+    action: outcome.action,
+    target: outcome.target,
+    status: outcome.status,
+  };
+  if (outcome.status === 'skipped') line.note = `${outcome.reason}: ${outcome.why}`;
+  if (outcome.status === 'failed') line.note = `${outcome.error.class}: ${outcome.error.message}`;
+  return line;
+}
+
+function accountableOwner(scope: TicketScope): AccountableOwner {
+  return {
+    ownerRole: scope.ownerRole,
+    ownerTeam: scope.owner.team,
+    system: scope.owner.ticket.system,
+    failedControls: scope.findings.filter((f) => f.status === 'failed').map((f) => f.controlId),
+  };
+}
+
+function ledgerEntries(context: {
+  input: RespondInput;
+  plan: ContainmentPlan;
+  covered: boolean;
+  outcomes: ActionOutcome[];
+  verification: VerificationResult | undefined;
+  findings: Finding[];
+  at: string;
+  mode: ResponseMode;
+}): LedgerEntry[] {
+  const { input, plan, covered, outcomes, verification, findings, at, mode } = context;
+  const { detection } = input;
+  const subjectId = detection.subject.id;
+  const entries: LedgerEntry[] = [
+    {
+      kind: 'detection.received',
+      stepKey: 'detection',
+      subjectId,
+      data: {
+        detection,
+        receivedAt: at,
+        mode,
+        sourceFormat: input.sourceFormat ?? 'native',
+        ...(input.sourceEventId ? { sourceEventId: input.sourceEventId } : {}),
+        ...(input.rawSha256 ? { rawSha256: input.rawSha256 } : {}),
+      },
+    },
+  ];
+  if (!covered) {
+    entries.push({
+      kind: 'detection.notCovered',
+      stepKey: 'coverage',
+      subjectId,
+      status: 'notCovered',
+      data: {
+        provider: detection.tenant.provider,
+        tenantId: detection.tenant.tenantId,
+        why: `no configured ${detection.tenant.provider} credentials cover tenant ${detection.tenant.tenantId}; nothing was contained`,
+      },
+    });
+  }
+  entries.push({
+    kind: 'guardrail.decision',
+    stepKey: 'guardrails',
+    subjectId,
+    status: plan.approval.required ? 'approvalRequired' : plan.dryRun ? 'dryRun' : 'decided',
+    data: {
+      run: plan.run,
+      skipped: plan.skipped,
+      blastRadius: plan.blastRadius,
+      ...(plan.protectedIdentity ? { protectedIdentity: plan.protectedIdentity } : {}),
+    },
+  });
+  if (plan.approval.required) {
+    entries.push({
+      kind: 'approval.required',
+      stepKey: 'approval',
+      subjectId,
+      status: 'pending',
+      data: {
+        causes: plan.approval.causes,
+        actions: plan.approval.actions,
+        why: plan.approval.why,
+      },
+    });
+  }
+  for (const outcome of outcomes) {
+    entries.push({
+      kind: 'containment.action',
+      // A later attempt with another outcome is a new record; the same outcome again is not.
+      stepKey: `containment:${outcome.action}:${outcome.target}:${outcome.status}`,
+      subjectId,
+      status: outcome.status,
+      data: { ...outcome, mode },
+    });
+  }
+  if (verification) {
+    entries.push({
+      kind: 'containment.verified',
+      stepKey: `verification:${verification.verified}`,
+      subjectId,
+      status: verification.verified ? 'verified' : 'notVerified',
+      data: { ...verification },
+    });
+  }
+  for (const finding of findings) {
+    entries.push({
+      kind: 'finding',
+      stepKey: `finding:${finding.controlId}`,
+      subjectId,
+      ownerRole: finding.ownerRole,
+      ownerTeam: finding.ownerTeam,
+      controlId: finding.controlId,
+      status: finding.status,
+      data: { ...finding },
+    });
+  }
+  return entries;
+}
+
+function responderEvents(context: {
+  result: RespondResult;
+  detection: Detection;
+  plan: ContainmentPlan;
+  outcomes: ActionOutcome[];
+  scopes: TicketScope[];
+  findings: Finding[];
+}): ResponderEvent[] {
+  const { result, detection, plan, outcomes, scopes, findings } = context;
+  const events: ResponderEvent[] = [];
+  if (plan.approval.required && announcesApproval(plan)) {
+    events.push({
+      detailType: 'Approval Required',
+      detail: {
+        incidentId: result.incidentId,
+        detectionId: result.detectionId,
+        tenantId: detection.tenant.tenantId,
+        subject: detection.subject,
+        causes: plan.approval.causes,
+        actions: plan.approval.actions,
+        why: plan.approval.why,
+        blastRadius: plan.blastRadius,
+      },
+    });
+  }
+  for (const scope of scopes) {
+    const request: RemediationRequest = {
+      incidentId: result.incidentId,
+      ownerRole: scope.ownerRole,
+      owner: scope.owner,
+      detection,
+      findings: scope.findings,
+      containment: outcomes,
+      mode: result.mode,
+    };
+    events.push({ detailType: 'Remediation Requested', detail: { ...request } });
+  }
+  events.push({
+    detailType: 'Containment Completed',
+    detail: {
+      incidentId: result.incidentId,
+      detectionId: result.detectionId,
+      mode: result.mode,
+      status: result.status,
+      tenantId: detection.tenant.tenantId,
+      subject: detection.subject,
+      containment: result.containment,
+      ...(result.timeToContainMs !== undefined ? { timeToContainMs: result.timeToContainMs } : {}),
+      ...(result.verification ? { verification: result.verification } : {}),
+      findings: {
+        failed: findings.filter((f) => f.status === 'failed').length,
+        held: findings.filter((f) => f.status === 'held').length,
+        undetermined: findings.filter((f) => f.status === 'undetermined').length,
+      },
+      owners: result.remediation,
+      ledger: result.ledger,
+    },
+  });
+  return events;
+}
+
+/**
+ * A burst past the blast-radius limit becomes ONE approval request: only the detection that
+ * crossed the limit announces it; the ones after it are recorded against the same request.
+ * Approvals the severity policy requires are per detection.
+ */
+function announcesApproval(plan: ContainmentPlan): boolean {
+  // A dry run asks nobody to approve anything: it would run nothing either way.
+  if (!plan.approval.required || plan.dryRun) return false;
+  if (plan.approval.causes.includes('policy')) return true;
+  return plan.blastRadius.containmentsInWindow === plan.blastRadius.maxContainments + 1;
+}

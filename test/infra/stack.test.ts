@@ -1,0 +1,678 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../infra/config.ts';
+import { PROTECTED_PRINCIPAL_TAG } from '../../infra/constructs/containment.ts';
+import { TIME_TO_CONTAIN_P99_THRESHOLD_MS } from '../../infra/constructs/observability.ts';
+import { matchesPattern } from './event-pattern.ts';
+import {
+  actionsOf,
+  type CfnResource,
+  logicalIdOf,
+  type PolicyStatement,
+  refersTo,
+  resourcesOf,
+  statementsOfRole,
+  synthesizeStack,
+} from './support.ts';
+
+let template: Template;
+const ids = {
+  respondQueue: '',
+  respondDlq: '',
+  ticketQueue: '',
+  ticketDlq: '',
+  bus: '',
+  ledger: '',
+  graphSecret: '',
+  ticketSecret: '',
+  pageTokenSecret: '',
+};
+const roles: Record<string, string> = {};
+const functions: Record<string, string> = {};
+
+beforeAll(() => {
+  ({ template } = synthesizeStack());
+  ids.respondQueue = logicalIdOf(template, 'AWS::SQS::Queue', 'ContainmentRespondQueue');
+  ids.respondDlq = logicalIdOf(template, 'AWS::SQS::Queue', 'ContainmentRespondQueueDeadLetter');
+  ids.ticketQueue = logicalIdOf(template, 'AWS::SQS::Queue', 'TicketsTicketQueue');
+  ids.ticketDlq = logicalIdOf(template, 'AWS::SQS::Queue', 'TicketsTicketQueueDeadLetter');
+  ids.bus = logicalIdOf(template, 'AWS::Events::EventBus', 'IntakeBus');
+  ids.ledger = logicalIdOf(template, 'AWS::DynamoDB::Table', 'LedgerTable');
+  ids.graphSecret = logicalIdOf(
+    template,
+    'AWS::SecretsManager::Secret',
+    'ContainmentGraphCredentials',
+  );
+  ids.ticketSecret = logicalIdOf(
+    template,
+    'AWS::SecretsManager::Secret',
+    'TicketsTicketCredentials',
+  );
+  ids.pageTokenSecret = logicalIdOf(
+    template,
+    'AWS::SecretsManager::Secret',
+    'AuditorApiPageTokenKey',
+  );
+  const names = {
+    respond: 'ContainmentRespond',
+    release: 'ContainmentRelease',
+    intakeApi: 'IntakeIntakeApi',
+    openTickets: 'TicketsOpenTickets',
+    ledgerApi: 'AuditorApiLedgerApi',
+  };
+  for (const [name, prefix] of Object.entries(names)) {
+    functions[name] = logicalIdOf(template, 'AWS::Lambda::Function', prefix);
+    roles[name] = logicalIdOf(template, 'AWS::IAM::Role', `${prefix}Role`);
+  }
+});
+
+function fixture(path: string): unknown {
+  return JSON.parse(readFileSync(join(PROJECT_ROOT, 'test/fixtures', path), 'utf8'));
+}
+
+function rules(): [string, CfnResource][] {
+  return Object.entries(template.findResources('AWS::Events::Rule')) as [string, CfnResource][];
+}
+
+function ruleNamed(prefix: string): CfnResource {
+  const found = rules().find(([id]) => id.startsWith(prefix));
+  if (!found) throw new Error(`no rule ${prefix}`);
+  return found[1];
+}
+
+function patternOf(rule: CfnResource): Record<string, unknown> {
+  return rule.Properties.EventPattern as Record<string, unknown>;
+}
+
+/** The rules on the bus `busId` (undefined: the default bus) that take `event`. */
+function rulesTaking(event: unknown, busId?: string): string[] {
+  return rules()
+    .filter(([, rule]) => {
+      const bus = rule.Properties.EventBusName;
+      const onBus = busId === undefined ? bus === undefined : refersTo(bus, busId);
+      return onBus && matchesPattern(patternOf(rule), event);
+    })
+    .map(([id]) => id);
+}
+
+function targetsOf(rule: CfnResource): { Arn: unknown; DeadLetterConfig?: { Arn: unknown } }[] {
+  return rule.Properties.Targets as { Arn: unknown; DeadLetterConfig?: { Arn: unknown } }[];
+}
+
+function allStatements(): { policyId: string; statement: PolicyStatement }[] {
+  return Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([policyId, p]) =>
+    (
+      (p as CfnResource).Properties.PolicyDocument as { Statement: PolicyStatement[] }
+    ).Statement.map((statement) => ({ policyId, statement })),
+  );
+}
+
+function allows(statements: PolicyStatement[], action: string, resourceId: string): boolean {
+  return statements.some(
+    (s) =>
+      s.Effect === 'Allow' &&
+      actionsOf(s).includes(action) &&
+      resourcesOf(s).some((r) => JSON.stringify(r).includes(`"${resourceId}"`)),
+  );
+}
+
+describe('event wiring', () => {
+  it('sends every detection rule to the respond queue, with its dead-letter queue for failed deliveries', () => {
+    const detectionRules = rules().filter(([id]) => !id.startsWith('TicketsRemediation'));
+    expect(detectionRules.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'IntakeEntraRiskDetections',
+      'IntakeGuardDutyCredentialFindings',
+      'IntakeNativeDetections',
+      'IntakeSecurityHubAsffIdentityFindings',
+      'IntakeSecurityHubOcsfIdentityFindings',
+    ]);
+    for (const [, rule] of detectionRules) {
+      const [target, ...others] = targetsOf(rule);
+      expect(others).toEqual([]);
+      expect(refersTo(target?.Arn, ids.respondQueue)).toBe(true);
+      expect(refersTo(target?.DeadLetterConfig?.Arn, ids.respondDlq)).toBe(true);
+    }
+  });
+
+  it('takes native detections on the responder bus from trusted sources only', () => {
+    const rule = ruleNamed('IntakeNativeDetections');
+    expect(refersTo(rule.Properties.EventBusName, ids.bus)).toBe(true);
+    expect(patternOf(rule)).toEqual({
+      source: ['soar.playbook'],
+      'detail-type': ['Session Compromise Detected'],
+    });
+    const event = fixture('native/eventbridge-session-compromise.json') as Record<string, unknown>;
+    expect(rulesTaking({ ...event, source: 'soar.playbook' }, ids.bus)).toHaveLength(1);
+    expect(rulesTaking(event, ids.bus)).toEqual([]); // halvorsen.soar is not in cdk.json's list
+  });
+
+  it('takes Entra ID Protection risk detections forwarded by a trusted SOAR on the responder bus', () => {
+    const event = fixture('entra/eventbridge-anomalous-token.json') as Record<string, unknown>;
+    const taken = rulesTaking({ ...event, source: 'soar.playbook' }, ids.bus);
+    expect(taken.map((id) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual([
+      'IntakeEntraRiskDetections',
+    ]);
+  });
+
+  it('takes GuardDuty IAM credential findings on the default bus and leaves other findings', () => {
+    const rule = ruleNamed('IntakeGuardDutyCredentialFindings');
+    expect(rule.Properties.EventBusName).toBeUndefined();
+    const taken = (file: string) => rulesTaking(fixture(`guardduty/${file}`)).length;
+    expect(taken('instance-credential-exfiltration-outside-aws.json')).toBe(1);
+    expect(taken('iam-user-anomalous-behavior.json')).toBe(1);
+    expect(taken('ec2-cryptocurrency-dns.json')).toBe(0);
+    expect(taken('policy-root-credential-usage.json')).toBe(0);
+  });
+
+  it('takes Security Hub ASFF and OCSF findings about IAM identities and leaves the rest', () => {
+    const taken = (file: string) =>
+      rulesTaking(fixture(`securityhub/${file}`)).map((id) => id.replace(/[0-9A-F]{8}$/, ''));
+    expect(taken('asff-role-session-reuse.json')).toEqual([
+      'IntakeSecurityHubAsffIdentityFindings',
+    ]);
+    expect(taken('asff-guardduty-instance-credential-exfiltration.json')).toEqual([
+      'IntakeSecurityHubAsffIdentityFindings',
+    ]);
+    expect(taken('asff-ec2-vulnerability.json')).toEqual([]);
+    expect(taken('ocsf-iam-user-anomalous-behavior.json')).toEqual([
+      'IntakeSecurityHubOcsfIdentityFindings',
+    ]);
+    expect(taken('ocsf-s3-bucket-detection.json')).toEqual([]);
+    expect(taken('ocsf-compliance-access-key-rotation.json')).toEqual([]);
+  });
+
+  it('routes Remediation Requested from the responder itself to the ticket queue', () => {
+    const rule = ruleNamed('TicketsRemediationRequested');
+    expect(refersTo(rule.Properties.EventBusName, ids.bus)).toBe(true);
+    expect(patternOf(rule)).toEqual({
+      source: ['revocation-responder'],
+      'detail-type': ['Remediation Requested'],
+    });
+    const [target] = targetsOf(rule);
+    expect(refersTo(target?.Arn, ids.ticketQueue)).toBe(true);
+    expect(refersTo(target?.DeadLetterConfig?.Arn, ids.ticketDlq)).toBe(true);
+  });
+
+  it('feeds respond from its queue in batches with partial failures and bounded concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [ids.respondQueue, 'Arn'] },
+      FunctionName: { Ref: functions.respond },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [ids.ticketQueue, 'Arn'] },
+      FunctionName: { Ref: functions.openTickets },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+  });
+
+  it('lets only trusted sources onto the bus, and only the respond role use the responder source', () => {
+    const statements = Object.values(template.findResources('AWS::Events::EventBusPolicy')).map(
+      (p) => (p as CfnResource).Properties.Statement as PolicyStatement,
+    );
+    const untrusted = statements.find((s) => s.Sid === 'cdk-RefuseUntrustedSources');
+    expect(untrusted).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'events:PutEvents',
+      Condition: {
+        'ForAnyValue:StringNotEquals': {
+          'events:source': ['soar.playbook', 'revocation-responder'],
+        },
+      },
+    });
+    const own = statements.find((s) => s.Sid === 'cdk-OnlyTheResponderUsesItsSource');
+    expect(own?.Effect).toBe('Deny');
+    expect(own?.Condition?.['ForAnyValue:StringEquals']).toEqual({
+      'events:source': ['revocation-responder'],
+    });
+    expect(own?.Condition?.ArnNotEquals).toEqual({
+      'aws:PrincipalArn': [{ 'Fn::GetAtt': [roles.respond, 'Arn'] }],
+    });
+  });
+
+  it('lets only respond publish on the bus', () => {
+    const publishers = allStatements().filter(({ statement }) =>
+      actionsOf(statement).includes('events:PutEvents'),
+    );
+    expect(publishers.map(({ policyId }) => policyId.replace(/[0-9A-F]{8}$/, ''))).toEqual([
+      'ContainmentRespondRoleDefaultPolicy',
+    ]);
+  });
+});
+
+describe('IAM least privilege', () => {
+  function roleStatements(name: string): PolicyStatement[] {
+    return statementsOfRole(template, roles[name] as string);
+  }
+
+  it('never lets a ledger writer update or delete a ledger item', () => {
+    for (const name of ['respond', 'release', 'intakeApi', 'openTickets']) {
+      const statements = roleStatements(name);
+      expect(allows(statements, 'dynamodb:PutItem', ids.ledger), name).toBe(true);
+      for (const forbidden of [
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+      ]) {
+        expect(allows(statements, forbidden, ids.ledger), `${name} ${forbidden}`).toBe(false);
+        expect(
+          statements.some(
+            (s) =>
+              s.Effect === 'Deny' &&
+              actionsOf(s).includes(forbidden) &&
+              resourcesOf(s).some((r) => JSON.stringify(r).includes(ids.ledger)),
+          ),
+          `${name} explicit deny of ${forbidden}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('gives ledger-api read actions only on the ledger', () => {
+    const ledgerActions = roleStatements('ledgerApi')
+      .filter(
+        (s) =>
+          s.Effect === 'Allow' &&
+          resourcesOf(s).some((r) => JSON.stringify(r).includes(`"${ids.ledger}"`)),
+      )
+      .flatMap(actionsOf);
+    expect(new Set(ledgerActions)).toEqual(
+      new Set(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:DescribeTable']),
+    );
+  });
+
+  it('lets only respond and release read the Graph secret, and only open-tickets the ticket secret', () => {
+    const readers = (secretId: string) =>
+      Object.keys(roles)
+        .filter((name) => allows(roleStatements(name), 'secretsmanager:GetSecretValue', secretId))
+        .sort();
+    expect(readers(ids.graphSecret)).toEqual(['release', 'respond']);
+    expect(readers(ids.ticketSecret)).toEqual(['openTickets']);
+    expect(readers(ids.pageTokenSecret)).toEqual(['ledgerApi']);
+  });
+
+  it('scopes AWS IAM containment to this account and denies it on protected principals and the responder', () => {
+    for (const name of ['respond', 'release']) {
+      const statements = roleStatements(name);
+      const bySid = (sid: string) => statements.find((s) => s.Sid === sid);
+      expect(JSON.stringify(bySid('ContainAwsRoleSessions')?.Resource)).toContain(
+        '{"Ref":"AWS::AccountId"},":role/*"',
+      );
+      expect(new Set(actionsOf(bySid('ContainAwsAccessKeys') as PolicyStatement))).toEqual(
+        new Set(['iam:UpdateAccessKey', 'iam:ListAccessKeys']),
+      );
+      expect(JSON.stringify(bySid('ContainAwsAccessKeys')?.Resource)).toContain(
+        '{"Ref":"AWS::AccountId"},":user/*"',
+      );
+      expect(bySid('NeverContainProtectedPrincipals')).toMatchObject({
+        Effect: 'Deny',
+        Condition: { StringEquals: { [`aws:ResourceTag/${PROTECTED_PRINCIPAL_TAG}`]: 'true' } },
+      });
+      const self = bySid('NeverContainTheResponder');
+      expect(self?.Effect).toBe('Deny');
+      expect(resourcesOf(self as PolicyStatement)).toHaveLength(2);
+      expect(self?.Resource).toEqual(
+        expect.arrayContaining([
+          { 'Fn::GetAtt': [roles.respond, 'Arn'] },
+          { 'Fn::GetAtt': [roles.release, 'Arn'] },
+        ]),
+      );
+    }
+    const iamActors = allStatements()
+      .filter(
+        ({ statement }) =>
+          statement.Effect === 'Allow' && actionsOf(statement).some((a) => a.startsWith('iam:')),
+      )
+      .map(({ policyId }) => policyId.replace(/[0-9A-F]{8}$/, ''));
+    expect(new Set(iamActors)).toEqual(
+      new Set(['ContainmentRespondRoleDefaultPolicy', 'ContainmentReleaseRoleDefaultPolicy']),
+    );
+  });
+
+  it('grants no function a wildcard resource except for X-Ray, which has no resource-level permissions', () => {
+    for (const name of Object.keys(roles)) {
+      const wildcard = roleStatements(name).filter(
+        (s) => s.Effect === 'Allow' && resourcesOf(s).includes('*'),
+      );
+      expect(wildcard.flatMap(actionsOf).sort(), name).toEqual([
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+    }
+  });
+
+  it('attaches no AWS managed policy to any function role', () => {
+    for (const name of Object.keys(roles)) {
+      const role = template.findResources('AWS::IAM::Role')[roles[name] as string] as CfnResource;
+      expect(role.Properties.ManagedPolicyArns, name).toBeUndefined();
+    }
+  });
+
+  it('lets intake-api send to the respond queue and nothing else consume it', () => {
+    const intake = roleStatements('intakeApi');
+    expect(allows(intake, 'sqs:SendMessage', ids.respondQueue)).toBe(true);
+    expect(allows(intake, 'sqs:ReceiveMessage', ids.respondQueue)).toBe(false);
+    const consumers = Object.keys(roles).filter((name) =>
+      allows(roleStatements(name), 'sqs:ReceiveMessage', ids.respondQueue),
+    );
+    expect(consumers).toEqual(['respond']);
+  });
+
+  it('gives the auditor and release-operator roles one execute-api route each', () => {
+    const roleStatementsByPrefix = (prefix: string) =>
+      statementsOfRole(template, logicalIdOf(template, 'AWS::IAM::Role', prefix));
+    const auditor = roleStatementsByPrefix('AuditorApiAuditorRole');
+    expect(auditor).toHaveLength(1);
+    expect(auditor[0]?.Action).toBe('execute-api:Invoke');
+    expect(JSON.stringify(auditor[0]?.Resource)).toMatch(/\/prod\/GET\/v1\/ledger\/\*"\]\]\}$/);
+    const operator = roleStatementsByPrefix('AuditorApiReleaseOperatorRole');
+    expect(operator).toHaveLength(1);
+    expect(operator[0]?.Action).toBe('execute-api:Invoke');
+    expect(JSON.stringify(operator[0]?.Resource)).toMatch(
+      /\/prod\/POST\/v1\/incidents\/\*\/release"\]\]\}$/,
+    );
+  });
+});
+
+describe('encryption', () => {
+  it('encrypts every queue with a customer-managed key and refuses plain HTTP', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    expect(Object.keys(queues)).toHaveLength(4);
+    for (const [id, queue] of Object.entries(queues)) {
+      expect((queue as CfnResource).Properties.KmsMasterKeyId, id).toMatchObject({
+        'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'],
+      });
+    }
+    const policies = Object.values(
+      template.findResources('AWS::SQS::QueuePolicy'),
+    ) as CfnResource[];
+    for (const id of [ids.respondQueue, ids.respondDlq, ids.ticketQueue, ids.ticketDlq]) {
+      const policy = policies.find((p) =>
+        (p.Properties.Queues as unknown[]).some((q) => refersTo(q, id)),
+      );
+      if (!policy) throw new Error(`no queue policy for ${id}`);
+      const statements = (policy.Properties.PolicyDocument as { Statement: PolicyStatement[] })
+        .Statement;
+      expect(statements, id).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    }
+  });
+
+  it('encrypts both tables with customer-managed keys and keeps point-in-time recovery on', () => {
+    const tables = template.findResources('AWS::DynamoDB::Table');
+    expect(Object.keys(tables)).toHaveLength(2);
+    for (const [id, table] of Object.entries(tables)) {
+      const props = (table as CfnResource).Properties;
+      expect(props.SSESpecification, id).toMatchObject({
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: expect.anything(),
+      });
+      expect(props.PointInTimeRecoverySpecification, id).toEqual({
+        PointInTimeRecoveryEnabled: true,
+      });
+    }
+  });
+
+  it('protects the ledger from deletion, with its own key, retained with the stack', () => {
+    const ledger = template.findResources('AWS::DynamoDB::Table')[ids.ledger] as CfnResource;
+    expect(ledger.Properties.DeletionProtectionEnabled).toBe(true);
+    expect(ledger.DeletionPolicy).toBe('Retain');
+    expect(JSON.stringify(ledger.Properties.SSESpecification)).toContain('LedgerKey');
+  });
+
+  it('expires working state by TTL on the state table', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+  });
+
+  it('rotates every customer-managed key and encrypts every secret and the alarm topic', () => {
+    for (const [id, key] of Object.entries(template.findResources('AWS::KMS::Key'))) {
+      expect((key as CfnResource).Properties.EnableKeyRotation, id).toBe(true);
+    }
+    for (const [id, secret] of Object.entries(
+      template.findResources('AWS::SecretsManager::Secret'),
+    )) {
+      expect((secret as CfnResource).Properties.KmsKeyId, id).toBeDefined();
+    }
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+});
+
+describe('dead-letter queues and alarms', () => {
+  it('dead-letters each work queue after 5 receives, keeping messages 14 days', () => {
+    for (const [queue, dlq] of [
+      [ids.respondQueue, ids.respondDlq],
+      [ids.ticketQueue, ids.ticketDlq],
+    ] as const) {
+      const props = (template.findResources('AWS::SQS::Queue')[queue] as CfnResource).Properties;
+      expect(props.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] },
+        maxReceiveCount: 5,
+      });
+      const dlqProps = (template.findResources('AWS::SQS::Queue')[dlq] as CfnResource).Properties;
+      expect(dlqProps?.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    }
+  });
+
+  it('keeps each message invisible for at least six times its consumer timeout', () => {
+    const timeoutOf = (fn: string) =>
+      (template.findResources('AWS::Lambda::Function')[fn] as CfnResource).Properties
+        ?.Timeout as number;
+    const visibilityOf = (queue: string) =>
+      (template.findResources('AWS::SQS::Queue')[queue] as CfnResource).Properties
+        ?.VisibilityTimeout as number;
+    expect(visibilityOf(ids.respondQueue)).toBeGreaterThanOrEqual(
+      6 * timeoutOf(functions.respond as string),
+    );
+    expect(visibilityOf(ids.ticketQueue)).toBeGreaterThanOrEqual(
+      6 * timeoutOf(functions.openTickets as string),
+    );
+  });
+
+  it('alarms on any message in either dead-letter queue, to the alarm topic', () => {
+    for (const dlq of [ids.respondDlq, ids.ticketDlq]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        AlarmActions: [
+          { Ref: logicalIdOf(template, 'AWS::SNS::Topic', 'ObservabilityAlarmTopic') },
+        ],
+      });
+    }
+  });
+
+  it('alarms on respond errors, failed actions, approvals waiting and p99 time to contain', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functions.respond } }],
+      Threshold: 0,
+    });
+    const custom = (metricName: string) => ({
+      Namespace: 'RevocationResponder',
+      MetricName: metricName,
+      Dimensions: [{ Name: 'service', Value: 'revocation-responder' }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...custom('ActionsFailed'),
+      Statistic: 'Sum',
+      Threshold: 0,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...custom('ApprovalRequired'),
+      Statistic: 'Sum',
+      Threshold: 0,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...custom('TimeToContain'),
+      ExtendedStatistic: 'p99',
+      Threshold: TIME_TO_CONTAIN_P99_THRESHOLD_MS,
+    });
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect((alarm as CfnResource).Properties.TreatMissingData).toBe('notBreaching');
+    }
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('Lambda defaults', () => {
+  it('runs every function on Node 24, arm64, with active tracing, JSON logs in its own log group', () => {
+    const all = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(all)).toHaveLength(5);
+    const logGroups = template.findResources('AWS::Logs::LogGroup');
+    for (const [id, fn] of Object.entries(all)) {
+      const props = (fn as CfnResource).Properties;
+      expect(props.Runtime, id).toBe('nodejs24.x');
+      expect(props.Architectures, id).toEqual(['arm64']);
+      expect(props.TracingConfig, id).toEqual({ Mode: 'Active' });
+      expect(props.Handler, id).toBe('index.handler');
+      const logging = props.LoggingConfig as { LogGroup: { Ref: string }; LogFormat: string };
+      expect(logging.LogFormat, id).toBe('JSON');
+      const logGroup = logGroups[logging.LogGroup.Ref] as CfnResource;
+      expect(logGroup.Properties.RetentionInDays, id).toBe(90);
+      const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env, id).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'revocation-responder',
+        POWERTOOLS_METRICS_NAMESPACE: 'RevocationResponder',
+        NODE_OPTIONS: '--enable-source-maps',
+        GRAPH_BASE_URL: 'https://graph.microsoft.com',
+        ENTRA_AUTHORITY_HOST: 'https://login.microsoftonline.com',
+      });
+      for (const name of ['LEDGER_TABLE_NAME', 'STATE_TABLE_NAME', 'EVENT_BUS_NAME']) {
+        expect(env[name], `${id} ${name}`).toBeDefined();
+      }
+    }
+  });
+
+  it('gives each function only the secret and queue settings it uses', () => {
+    const envOf = (name: string) =>
+      (
+        (template.findResources('AWS::Lambda::Function')[functions[name] as string] as CfnResource)
+          .Properties.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+    const has = (name: string, variable: string) => variable in envOf(name);
+    const holders = (variable: string) =>
+      Object.keys(functions)
+        .filter((n) => has(n, variable))
+        .sort();
+    expect(holders('GRAPH_SECRET_ARN')).toEqual(['release', 'respond']);
+    expect(holders('TICKET_SECRET_ARN')).toEqual(['openTickets']);
+    expect(holders('LEDGER_PAGE_TOKEN_SECRET_ARN')).toEqual(['ledgerApi']);
+    expect(holders('RESPOND_QUEUE_URL')).toEqual(['intakeApi']);
+    expect(envOf('respond').TRUSTED_EVENT_SOURCES).toBe('soar.playbook');
+    // No transmitter configured in cdk.json: the SET endpoint has nothing to trust.
+    expect(holders('SSF_JWKS_URL')).toEqual([]);
+  });
+
+  it('embeds no configuration file in environment variables (4 KB limit): esbuild inlines it', () => {
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      const env = JSON.stringify((fn as CfnResource).Properties.Environment);
+      expect(env).not.toContain('RESPONDER_EMBEDDED_CONFIG');
+      expect(env.length).toBeLessThan(4096);
+    }
+  });
+});
+
+describe('HTTP API', () => {
+  function method(httpMethod: string, pathPart: string): CfnResource {
+    const resources = template.findResources('AWS::ApiGateway::Resource');
+    const resourceId = Object.entries(resources).find(
+      ([, r]) => (r as CfnResource).Properties.PathPart === pathPart,
+    )?.[0];
+    const found = Object.values(template.findResources('AWS::ApiGateway::Method')).find(
+      (m) =>
+        (m as CfnResource).Properties.HttpMethod === httpMethod &&
+        refersTo((m as CfnResource).Properties.ResourceId, resourceId as string),
+    );
+    if (!found) throw new Error(`no ${httpMethod} on ${pathPart}`);
+    return found as CfnResource;
+  }
+
+  it('requires SigV4 on detections, ledger and release, and nothing but the SET signature on ssf', () => {
+    expect(method('POST', 'detections').Properties.AuthorizationType).toBe('AWS_IAM');
+    expect(method('GET', '{proxy+}').Properties.AuthorizationType).toBe('AWS_IAM');
+    expect(method('POST', 'release').Properties.AuthorizationType).toBe('AWS_IAM');
+    expect(method('POST', 'events').Properties.AuthorizationType).toBe('NONE');
+    template.resourceCountIs('AWS::ApiGateway::Method', 4);
+  });
+
+  it('validates request bodies and parameters, logs access as JSON and throttles the SET endpoint harder', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
+    });
+    expect(method('POST', 'detections').Properties.RequestValidatorId).toBeDefined();
+    expect(method('POST', 'release').Properties.RequestParameters).toEqual({
+      'method.request.path.id': true,
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      TracingEnabled: true,
+      AccessLogSetting: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('caller'),
+      },
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 50,
+          DataTraceEnabled: false,
+          LoggingLevel: 'ERROR',
+        }),
+        Match.objectLike({
+          HttpMethod: 'POST',
+          ResourcePath: '/~1v1~1ssf~1events',
+          ThrottlingRateLimit: 10,
+          ThrottlingBurstLimit: 20,
+        }),
+      ]),
+    });
+  });
+
+  it('routes each path to its function', () => {
+    const integrationOf = (m: CfnResource) => JSON.stringify(m.Properties.Integration);
+    expect(integrationOf(method('POST', 'detections'))).toContain(functions.intakeApi);
+    expect(integrationOf(method('POST', 'events'))).toContain(functions.intakeApi);
+    expect(integrationOf(method('GET', '{proxy+}'))).toContain(functions.ledgerApi);
+    expect(integrationOf(method('POST', 'release'))).toContain(functions.release);
+  });
+});
+
+describe('schema registry', () => {
+  it('publishes the detection event as a JSON Schema draft 4 in the responder registry', () => {
+    template.hasResourceProperties('AWS::EventSchemas::Registry', {
+      RegistryName: 'revocation-responder',
+    });
+    const schema = Object.values(
+      template.findResources('AWS::EventSchemas::Schema'),
+    )[0] as CfnResource;
+    expect(schema.Properties.Type).toBe('JSONSchemaDraft4');
+    expect(schema.Properties.SchemaName).toBe('revocation-responder@SessionCompromiseDetected');
+    const content = JSON.parse(schema.Properties.Content as string);
+    expect(content.$schema).toBe('http://json-schema.org/draft-04/schema#');
+    expect(content.properties['detail-type'].enum).toEqual(['Session Compromise Detected']);
+    expect(content.properties.detail.required).toContain('detectionId');
+  });
+});
