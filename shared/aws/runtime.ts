@@ -103,6 +103,7 @@ export async function respondRuntime(
     events: new EventBridgePublisher(awsClients.eventBridge(), config.EVENT_BUS_NAME),
     clock: systemClock,
     log,
+    mode: 'live' as const,
   };
   const once = idempotentOn({
     client: dynamodb,

@@ -142,6 +142,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           events: bus,
           clock: systemClock,
           log,
+          mode: identityProvider.mode,
         });
         // In AWS the bus routes these to the ticket queue; here they are handled in-process.
         const ticketOutcomes = await openTickets(bus.remediationRequests(), {
@@ -149,6 +150,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           tickets,
           clock: systemClock,
         });
+        // AWS checkpoints on a schedule; locally every run attests its incident at once.
+        await ledger.writeCheckpoint({ settleMs: 0 });
         return { ...result, tickets: ticketOutcomes };
       },
     });

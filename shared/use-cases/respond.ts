@@ -54,6 +54,8 @@ export interface RespondDeps {
   events: EventPublisher;
   clock: Clock;
   log: Log;
+  /** What this deployment acts on when no provider answers for a detection (it then acts on nothing). */
+  mode: 'live' | 'simulated';
 }
 
 export type ResponseMode = 'live' | 'simulated' | 'dry-run';
@@ -160,7 +162,7 @@ export async function respond(input: RespondInput, deps: RespondDeps): Promise<R
 
   const at = receivedAt.toISOString();
   const outcomes = [...(contained?.outcomes ?? []), ...visibleSkips(plan, at)];
-  const mode: ResponseMode = plan.dryRun ? 'dry-run' : (provider?.mode ?? 'live');
+  const mode: ResponseMode = plan.dryRun ? 'dry-run' : (provider?.mode ?? deps.mode);
   const status = statusOf(plan, covered, contained);
   const scopes = ticketScopes(findings, resolveOwners(deps.ownership, detection));
 

@@ -29,7 +29,7 @@ export const LIMITED_APP = {
   clientId: 'd4f6b8c0-1e3a-4b5d-9f2c-4e6a8b0d2f3c',
   clientSecret: 'limited-secret-value-for-simulation',
 };
-export const MARIA = '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
+export const MARIA = '1b688927-349c-4622-845d-03aefbc01f62';
 
 export const USER_ACTIONS: ContainmentAction[] = [
   'revokeSessions',

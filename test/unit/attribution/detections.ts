@@ -18,7 +18,7 @@ export function detectionWith(
     severity: 'high',
     source: { vendor: 'Test', product: 'Unit' },
     tenant: { provider: 'entra', tenantId: OTHER_TENANT },
-    subject: { type: 'user', id: '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f' },
+    subject: { type: 'user', id: '1b688927-349c-4622-845d-03aefbc01f62' },
     signals,
     ...overrides,
   };

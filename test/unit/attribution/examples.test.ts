@@ -142,7 +142,7 @@ describe('examples', () => {
   it('tells the AiTM story about maria.keller, the subject the simulated tenant knows', () => {
     const example = readExample('aitm-phished-admin.json') as { subject: unknown };
     expect(example.subject).toMatchObject({
-      id: '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
+      id: '1b688927-349c-4622-845d-03aefbc01f62',
       userPrincipalName: 'maria.keller@halvorsenfreight.example',
     });
   });

@@ -10,7 +10,7 @@ function valid(): Record<string, unknown> {
     severity: 'high',
     source: { vendor: 'Microsoft', product: 'Entra ID Protection' },
     tenant: { provider: 'entra', tenantId: '395979b2-3921-4e47-adf8-f76fc76c27fc' },
-    subject: { type: 'user', id: '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f' },
+    subject: { type: 'user', id: '1b688927-349c-4622-845d-03aefbc01f62' },
     signals: { mfaMethod: 'push' },
     evidence: [{ type: 'signIn', ref: 'abc' }],
   };

@@ -63,7 +63,7 @@ describe('buildTicketDocument', () => {
   it('summarises the incident: subject, tenant, severity, source and time', () => {
     const text = sectionText(buildTicketDocument(ticketRequest()), 'Incident');
     expect(text).toContain(
-      'Subject: Maria Keller, maria.keller@halvorsenfreight.example, user 6f1c2d3e',
+      'Subject: Maria Keller, maria.keller@halvorsenfreight.example, user 1b688927',
     );
     expect(text).toContain('Tenant: entra 395979b2-3921-4e47-adf8-f76fc76c27fc');
     expect(text).toContain('Severity: critical');
@@ -109,14 +109,14 @@ describe('buildTicketDocument', () => {
   it('lists containment done and, for the IAM owner, what needs its action', () => {
     const text = sectionText(buildTicketDocument(ticketRequest()), 'Containment');
     expect(text).toContain(
-      'Revoke sessions and refresh tokens on 6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f: done',
+      'Revoke sessions and refresh tokens on 1b688927-349c-4622-845d-03aefbc01f62: done',
     );
     expect(text).toContain('Not done, and needs your action');
     expect(text).toContain(
-      'Remove active privileged roles on 6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f: FAILED (forbidden, needs RoleManagement.ReadWrite.Directory)',
+      'Remove active privileged roles on 1b688927-349c-4622-845d-03aefbc01f62: FAILED (forbidden, needs RoleManagement.ReadWrite.Directory)',
     );
     expect(text).toContain(
-      'Disable the account on 6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f: skipped (approvalRequired)',
+      'Disable the account on 1b688927-349c-4622-845d-03aefbc01f62: skipped (approvalRequired)',
     );
   });
 

@@ -81,7 +81,7 @@ describe('openTicket', () => {
     expect(pending).toMatchObject({
       ownerRole: 'iam',
       ownerTeam: 'Identity Platform',
-      subjectId: '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
+      subjectId: '1b688927-349c-4622-845d-03aefbc01f62',
       status: 'pending',
       data: {
         system: 'jira',

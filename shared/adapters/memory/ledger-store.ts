@@ -1,0 +1,70 @@
+import { chainEntries } from '../../domain/ledger/chain.ts';
+import { type Clock, systemClock } from '../../ports/clock.ts';
+import type {
+  AppendResult,
+  LedgerEntry,
+  LedgerPage,
+  LedgerQuery,
+  LedgerReader,
+  LedgerRecord,
+  LedgerWriter,
+} from '../../ports/ledger.ts';
+
+/**
+ * The ledger in memory, with the same chain rule and step idempotency as the DynamoDB store:
+ * for unit tests and the CPU benchmark. Not durable; local mode uses DynamoDB Local.
+ */
+export class InMemoryLedgerStore implements LedgerWriter, LedgerReader {
+  readonly #chains = new Map<string, LedgerRecord[]>();
+  readonly #clock: Clock;
+
+  constructor(clock: Clock = systemClock) {
+    this.#clock = clock;
+  }
+
+  async append(incidentId: string, entries: readonly LedgerEntry[]): Promise<AppendResult> {
+    const chain = this.#chains.get(incidentId) ?? [];
+    this.#chains.set(incidentId, chain);
+    const seen = new Set(chain.map((record) => record.stepKey));
+    const fresh = entries.filter((entry) => !seen.has(entry.stepKey) && seen.add(entry.stepKey));
+    const last = chain.at(-1);
+    const appended = chainEntries({
+      incidentId,
+      head: last ? { seq: last.seq, hash: last.hash } : undefined,
+      entries: fresh,
+      recordedAt: this.#clock.now().toISOString(),
+    });
+    chain.push(...appended);
+    return {
+      appended,
+      duplicates: entries.length - fresh.length,
+      records: chain.length,
+      head: chain.at(-1)?.hash ?? '',
+    };
+  }
+
+  async query(query: LedgerQuery, pageToken?: string): Promise<LedgerPage> {
+    const matching = this.all().filter(
+      (r) =>
+        (query.incidentId === undefined || r.incidentId === query.incidentId) &&
+        (query.ownerTeam === undefined || r.ownerTeam === query.ownerTeam) &&
+        (query.ownerRole === undefined || r.ownerRole === query.ownerRole) &&
+        (query.controlId === undefined || r.controlId === query.controlId) &&
+        (query.subjectId === undefined || r.subjectId === query.subjectId) &&
+        (query.ticketId === undefined || r.ticketId === query.ticketId) &&
+        (query.since === undefined || r.recordedAt >= query.since) &&
+        (query.until === undefined || r.recordedAt < query.until),
+    );
+    const start = pageToken ? Number(pageToken) : 0;
+    const end = start + (query.limit ?? 100);
+    return {
+      records: matching.slice(start, end),
+      ...(end < matching.length ? { nextPageToken: String(end) } : {}),
+    };
+  }
+
+  /** Every record of every incident, in append order within each incident. */
+  all(): LedgerRecord[] {
+    return [...this.#chains.values()].flat();
+  }
+}
