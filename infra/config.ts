@@ -3,11 +3,20 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod/mini';
 import type { EmbeddedConfig } from '../shared/config/lambda-env.ts';
-import { ConfigError, type InvalidInputError, type Result } from '../shared/domain/errors.ts';
+import {
+  ConfigError,
+  type FieldIssue,
+  InvalidInputError,
+  type Result,
+} from '../shared/domain/errors.ts';
 import { parseContainmentPolicy } from '../shared/domain/guardrails.ts';
 import { parseOwnershipMap } from '../shared/domain/ownership.ts';
 import { parseTicketSla } from '../shared/domain/tickets/sla.ts';
 import { parseWith } from '../shared/domain/validation.ts';
+import {
+  parseTransmitterConfig,
+  type SsfTransmitterConfig,
+} from '../shared/sources/ssf/transmitter.ts';
 
 /**
  * The deployment's configuration: `cdk.json` context (or `cdk synth -c key=value`), validated
@@ -85,7 +94,12 @@ const httpsOrigin = () =>
   );
 
 const filePath = () => z.string().check(z.minLength(1), z.maxLength(4096));
-const claim = () => z.string().check(z.minLength(1), z.maxLength(2048));
+
+/**
+ * intake-api receives the transmitters as the `SSF_TRANSMITTERS` variable, which
+ * shared/config/lambda-env.ts caps at this many characters (Lambda allows 4 KB of variables).
+ */
+export const SSF_TRANSMITTERS_MAX_CHARS = 3500;
 
 const responderContextSchema = z
   .object({
@@ -114,10 +128,11 @@ const responderContextSchema = z
           ),
         ),
     ),
-    /** The shared-signals transmitter whose Security Event Tokens are accepted. */
-    ssfIssuer: z.optional(claim()),
-    ssfAudience: z.optional(claim()),
-    ssfJwksUrl: z.optional(z.url({ protocol: /^https$/ })),
+    /**
+     * Shared-signals transmitters whose Security Event Tokens `POST /v1/ssf/events` accepts:
+     * each as shared/sources/ssf/transmitter.ts parses it (checked entry by entry below).
+     */
+    ssfTransmitters: z._default(z.array(z.unknown()).check(z.maxLength(20)), []),
     graphBaseUrl: z._default(httpsOrigin(), 'https://graph.microsoft.com'),
     entraAuthorityHost: z._default(httpsOrigin(), 'https://login.microsoftonline.com'),
     /** Concurrent `respond` invocations: bounds Graph writes to what the tenant's quota allows. */
@@ -150,10 +165,6 @@ const responderContextSchema = z
       message: 'give alarmEmail or alarmTopicArn, not both',
       path: ['alarmTopicArn'],
     }),
-    z.refine((c) => [c.ssfIssuer, c.ssfAudience, c.ssfJwksUrl].filter(Boolean).length % 3 === 0, {
-      message: 'ssfIssuer, ssfAudience and ssfJwksUrl go together: give all three or none',
-      path: ['ssfJwksUrl'],
-    }),
   );
 
 type ResponderContext = z.infer<typeof responderContextSchema>;
@@ -162,7 +173,9 @@ type ContextKey = keyof z.input<typeof responderContextSchema>;
 /** The keys read from context; anything else in cdk.json (feature flags) is CDK's business. */
 const CONTEXT_KEYS = Object.keys(responderContextSchema.def.shape) as ContextKey[];
 
-export interface ResponderConfig extends ResponderContext {
+export interface ResponderConfig extends Omit<ResponderContext, 'ssfTransmitters'> {
+  /** Validated transmitter configurations; intake-api gets them as `SSF_TRANSMITTERS`. */
+  ssfTransmitters: SsfTransmitterConfig[];
   /** The config files, validated, as the functions receive them at bundle time. */
   embedded: EmbeddedConfig;
 }
@@ -188,6 +201,7 @@ export function loadResponderConfig(
   const context = parsed.value;
   return {
     ...context,
+    ssfTransmitters: parseTransmitters(context.ssfTransmitters),
     embedded: {
       ownership: loadFile(root, 'ownershipMapPath', context.ownershipMapPath, parseOwnershipMap),
       policy: loadFile(
@@ -210,10 +224,19 @@ const ARRAY_KEYS: ReadonlySet<string> = new Set([
   'releaseOperatorPrincipals',
 ]);
 const INTEGER_KEYS: ReadonlySet<string> = new Set(['maxConcurrency', 'logRetentionDays']);
+/** Arrays of objects: only JSON makes sense on the command line. */
+const JSON_KEYS: ReadonlySet<string> = new Set(['ssfTransmitters']);
 
 /** `cdk synth -c key=value` passes strings: accept JSON arrays, comma lists and integers there. */
 function fromCommandLine(key: string, value: unknown): unknown {
   if (typeof value !== 'string') return value;
+  if (JSON_KEYS.has(key)) {
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value; // the schema then says an array was expected
+    }
+  }
   if (ARRAY_KEYS.has(key)) {
     const text = value.trim();
     if (text.startsWith('[')) {
@@ -227,6 +250,47 @@ function fromCommandLine(key: string, value: unknown): unknown {
   }
   if (INTEGER_KEYS.has(key) && /^\d+$/.test(value.trim())) return Number(value.trim());
   return value;
+}
+
+/**
+ * Each transmitter as the receiver will parse it, one issuer each (the receiver picks the
+ * transmitter by `iss`, so a second one would never be used), small enough for the variable.
+ */
+function parseTransmitters(entries: readonly unknown[]): SsfTransmitterConfig[] {
+  const issues: FieldIssue[] = [];
+  const transmitters: SsfTransmitterConfig[] = [];
+  const indexByIssuer = new Map<string, number>();
+  entries.forEach((entry, index) => {
+    const at = `ssfTransmitters[${index}]`;
+    const parsed = parseTransmitterConfig(entry);
+    if (!parsed.ok) {
+      for (const issue of parsed.error.issues) {
+        issues.push({ path: issue.path ? `${at}.${issue.path}` : at, message: issue.message });
+      }
+      return;
+    }
+    const { issuer } = parsed.value;
+    const first = indexByIssuer.get(issuer);
+    if (first !== undefined) {
+      issues.push({
+        path: `${at}.issuer`,
+        message: `${issuer} is already ssfTransmitters[${first}]: one entry per issuer`,
+      });
+    }
+    indexByIssuer.set(issuer, first ?? index);
+    transmitters.push(parsed.value);
+  });
+  if (issues.length > 0) {
+    const error = new InvalidInputError('cdk.json context', issues);
+    throw new ConfigError(error.message, { cause: error });
+  }
+  const length = JSON.stringify(transmitters).length;
+  if (length > SSF_TRANSMITTERS_MAX_CHARS) {
+    throw new ConfigError(
+      `cdk.json context ssfTransmitters: ${length} characters of JSON, but intake-api's SSF_TRANSMITTERS variable holds at most ${SSF_TRANSMITTERS_MAX_CHARS}: give jwksUri instead of inline jwks, or fewer transmitters`,
+    );
+  }
+  return transmitters;
 }
 
 function loadFile<T>(

@@ -5,6 +5,7 @@ import type { ResponderConfig } from './config.ts';
 import { AuditorApi } from './constructs/auditor-api.ts';
 import { Containment } from './constructs/containment.ts';
 import { Intake } from './constructs/intake.ts';
+import { LedgerCheckpoint } from './constructs/ledger-checkpoint.ts';
 import { LedgerTable } from './constructs/ledger-table.ts';
 import { Observability } from './constructs/observability.ts';
 import type { ResponderFunction } from './constructs/responder-function.ts';
@@ -16,13 +17,14 @@ export interface RevocationResponderStackProps extends StackProps {
 
 /**
  * The whole responder in one stack, one construct per concern: intake (bus, rules, schema,
- * API), containment (respond, release), the ledger, tickets, the auditor API and
- * observability. Cross-concern wiring (who may publish, common environment) happens here.
+ * API), containment (respond, release), the ledger and its checkpoint, tickets, the auditor
+ * API and observability. Cross-concern wiring (who may publish, the ledger's name) is here.
  */
 export class RevocationResponderStack extends Stack {
   readonly intake: Intake;
   readonly containment: Containment;
   readonly ledger: LedgerTable;
+  readonly checkpoint: LedgerCheckpoint;
   readonly tickets: Tickets;
   readonly auditorApi: AuditorApi;
   readonly observability: Observability;
@@ -44,6 +46,11 @@ export class RevocationResponderStack extends Stack {
     });
 
     this.ledger = new LedgerTable(this, 'Ledger');
+    this.checkpoint = new LedgerCheckpoint(this, 'Checkpoint', {
+      config,
+      embeddedConfig,
+      ledger: this.ledger,
+    });
     this.observability = new Observability(this, 'Observability', { config, dataKey });
     this.containment = new Containment(this, 'Containment', {
       config,
@@ -62,6 +69,7 @@ export class RevocationResponderStack extends Stack {
     });
     const { bus } = this.intake;
     bus.grantPutEventsTo(respond);
+    respond.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
     this.tickets = new Tickets(this, 'Tickets', {
       config,
       embeddedConfig,
@@ -86,19 +94,19 @@ export class RevocationResponderStack extends Stack {
       intakeApi: this.intake.intakeApi,
       openTickets: this.tickets.openTickets,
       ledgerApi: this.auditorApi.ledgerApi,
+      checkpoint: this.checkpoint.checkpoint,
     };
+    // Every function records in (or reads) the ledger; the rest of each environment is set
+    // next to the grant it goes with.
     for (const fn of Object.values(this.functions)) {
       fn.addEnvironment('LEDGER_TABLE_NAME', this.ledger.table.tableName);
-      fn.addEnvironment('STATE_TABLE_NAME', this.containment.state.table.tableName);
-      fn.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
-      fn.addEnvironment('GRAPH_BASE_URL', config.graphBaseUrl);
-      fn.addEnvironment('ENTRA_AUTHORITY_HOST', config.entraAuthorityHost);
     }
 
     const { observability } = this;
     observability.watchDeadLetterQueue('Respond', this.containment.respondQueue.deadLetterQueue);
     observability.watchDeadLetterQueue('Tickets', this.tickets.work.deadLetterQueue);
     observability.watchRespond(respond);
+    observability.watchCheckpoint(this.checkpoint.checkpoint);
     observability.graphQueues({
       respond: this.containment.respondQueue.queue,
       'respond DLQ': this.containment.respondQueue.deadLetterQueue,

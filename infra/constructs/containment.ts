@@ -1,4 +1,4 @@
-import { Aws, Duration } from 'aws-cdk-lib';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -66,9 +66,15 @@ export class Containment extends Construct {
       visibilityTimeout: Duration.seconds(RESPOND_TIMEOUT.toSeconds() * 6),
     });
 
-    const graphEnvironment = {
+    // What both actors need to reach identities: Graph (per tenant) and AWS IAM (this account).
+    const actorEnvironment = {
       GRAPH_SECRET_ARN: this.graphSecret.secretArn,
+      GRAPH_BASE_URL: config.graphBaseUrl,
+      ENTRA_AUTHORITY_HOST: config.entraAuthorityHost,
       ENTRA_TENANT_IDS: config.tenants.join(','),
+      // The AWS IAM identity provider contains principals of this account only.
+      RESPONDER_ACCOUNT_ID: Stack.of(this).account,
+      STATE_TABLE_NAME: this.state.table.tableName,
     };
 
     this.respond = new ResponderFunction(this, 'Respond', {
@@ -80,7 +86,7 @@ export class Containment extends Construct {
       memorySize: 512,
       timeout: RESPOND_TIMEOUT,
       // The normalizer refuses native detections from other sources (defence in depth).
-      environment: { ...graphEnvironment, TRUSTED_EVENT_SOURCES: config.trustedSources.join(',') },
+      environment: { ...actorEnvironment, TRUSTED_EVENT_SOURCES: config.trustedSources.join(',') },
     });
     this.respond.addEventSource(
       new SqsEventSource(this.respondQueue.queue, {
@@ -98,7 +104,7 @@ export class Containment extends Construct {
       logRetentionDays: config.logRetentionDays,
       // Called through API Gateway, which stops waiting at 29 seconds.
       timeout: Duration.seconds(28),
-      environment: graphEnvironment,
+      environment: actorEnvironment,
     });
 
     const actors = [this.respond, this.release];

@@ -184,12 +184,11 @@ export class Intake extends Construct {
       timeout: Duration.seconds(10),
       environment: {
         RESPOND_QUEUE_URL: props.respondQueue.queue.queueUrl,
-        ...(config.ssfIssuer && config.ssfAudience && config.ssfJwksUrl
-          ? {
-              SSF_ISSUER: config.ssfIssuer,
-              SSF_AUDIENCE: config.ssfAudience,
-              SSF_JWKS_URL: config.ssfJwksUrl,
-            }
+        // The SET replay guard.
+        STATE_TABLE_NAME: props.state.table.tableName,
+        // Validated and measured at synth (infra/config.ts); no transmitter, no SET accepted.
+        ...(config.ssfTransmitters.length > 0
+          ? { SSF_TRANSMITTERS: JSON.stringify(config.ssfTransmitters) }
           : {}),
       },
     });
@@ -218,6 +217,7 @@ export class Intake extends Construct {
       requestModels: { 'application/json': jsonObject },
     });
     // RFC 8935 push: the transmitter signs each SET (verified against its JWKS); it cannot SigV4.
+    // Without a configured transmitter the handler answers 404 to every SET.
     // No gateway validation either: errors must use the RFC's own format, from the handler.
     const ssf = this.v1
       .addResource('ssf')

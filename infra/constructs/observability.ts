@@ -8,6 +8,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ResponderConfig } from '../config.ts';
+import { CHECKPOINT_INTERVAL } from './ledger-checkpoint.ts';
 import { METRICS_NAMESPACE, type ResponderFunction, SERVICE_NAME } from './responder-function.ts';
 
 /** Custom metrics the responder emits with Powertools (dimension `service`). */
@@ -130,6 +131,20 @@ export class Observability extends Construct {
         width: 12,
       }),
     );
+  }
+
+  /** Alarms when a ledger checkpoint fails: records since the last one are not attested yet. */
+  watchCheckpoint(checkpoint: ResponderFunction): cloudwatch.Alarm {
+    return this.alarm('CheckpointErrors', {
+      alarmDescription:
+        'Ledger checkpoint failed: records since the last checkpoint are not attested yet',
+      metric: checkpoint.metricErrors({
+        // One run per interval: one period per run.
+        period: CHECKPOINT_INTERVAL,
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      threshold: 0,
+    });
   }
 
   /** One graph of every queue's depth (work and dead-letter), added once all are known. */

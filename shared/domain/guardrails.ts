@@ -204,11 +204,12 @@ export function planContainment(
     } else if (mode === 'approval') {
       awaitingApproval.push(action);
       causes.add('policy');
-      skipped.push({
-        action,
-        reason: 'approvalRequired',
-        why: `the ${severity} severity policy requires an operator's approval for ${action}`,
-      });
+      const why = `the ${severity} severity policy requires an operator's approval for ${action}`;
+      skipped.push(
+        policy.dryRun
+          ? { action, reason: 'dryRun', why: `dry run: nothing was called; ${why}` }
+          : { action, reason: 'approvalRequired', why },
+      );
     } else if (exceeded) {
       awaitingApproval.push(action);
       causes.add('blastRadius');

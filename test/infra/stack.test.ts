@@ -5,18 +5,22 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/config.ts';
 import { PROTECTED_PRINCIPAL_TAG } from '../../infra/constructs/containment.ts';
 import { TIME_TO_CONTAIN_P99_THRESHOLD_MS } from '../../infra/constructs/observability.ts';
+import { LEDGER_INDEX } from '../../shared/adapters/dynamodb/ledger-table-definition.ts';
+import { type LambdaEnv, lambdaEnv } from '../../shared/config/lambda-env.ts';
 import { matchesPattern } from './event-pattern.ts';
 import {
   actionsOf,
   type CfnResource,
+  environmentOf,
   logicalIdOf,
   type PolicyStatement,
   refersTo,
   resourcesOf,
   statementsOfRole,
-  synthesizeStack,
+  synthesizeDefaultStack,
 } from './support.ts';
 
+// The stack as cdk.json configures it, synthesized once for this file (cdk-nag checks included).
 let template: Template;
 const ids = {
   respondQueue: '',
@@ -33,7 +37,7 @@ const roles: Record<string, string> = {};
 const functions: Record<string, string> = {};
 
 beforeAll(() => {
-  ({ template } = synthesizeStack());
+  ({ template } = synthesizeDefaultStack());
   ids.respondQueue = logicalIdOf(template, 'AWS::SQS::Queue', 'ContainmentRespondQueue');
   ids.respondDlq = logicalIdOf(template, 'AWS::SQS::Queue', 'ContainmentRespondQueueDeadLetter');
   ids.ticketQueue = logicalIdOf(template, 'AWS::SQS::Queue', 'TicketsTicketQueue');
@@ -61,6 +65,7 @@ beforeAll(() => {
     intakeApi: 'IntakeIntakeApi',
     openTickets: 'TicketsOpenTickets',
     ledgerApi: 'AuditorApiLedgerApi',
+    checkpoint: 'CheckpointFunction',
   };
   for (const [name, prefix] of Object.entries(names)) {
     functions[name] = logicalIdOf(template, 'AWS::Lambda::Function', prefix);
@@ -72,8 +77,10 @@ function fixture(path: string): unknown {
   return JSON.parse(readFileSync(join(PROJECT_ROOT, 'test/fixtures', path), 'utf8'));
 }
 
+/** The rules that match events (the checkpoint's schedule rule matches none). */
 function rules(): [string, CfnResource][] {
-  return Object.entries(template.findResources('AWS::Events::Rule')) as [string, CfnResource][];
+  return (Object.entries(template.findResources('AWS::Events::Rule')) as [string, CfnResource][])
+    .filter(([, rule]) => rule.Properties.EventPattern !== undefined);
 }
 
 function ruleNamed(prefix: string): CfnResource {
@@ -252,7 +259,7 @@ describe('IAM least privilege', () => {
   }
 
   it('never lets a ledger writer update or delete a ledger item', () => {
-    for (const name of ['respond', 'release', 'intakeApi', 'openTickets']) {
+    for (const name of ['respond', 'release', 'intakeApi', 'openTickets', 'checkpoint']) {
       const statements = roleStatements(name);
       expect(allows(statements, 'dynamodb:PutItem', ids.ledger), name).toBe(true);
       for (const forbidden of [
@@ -531,7 +538,7 @@ describe('dead-letter queues and alarms', () => {
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect((alarm as CfnResource).Properties.TreatMissingData).toBe('notBreaching');
     }
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 });
@@ -539,7 +546,7 @@ describe('dead-letter queues and alarms', () => {
 describe('Lambda defaults', () => {
   it('runs every function on Node 24, arm64, with active tracing, JSON logs in its own log group', () => {
     const all = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(all)).toHaveLength(5);
+    expect(Object.keys(all)).toHaveLength(6);
     const logGroups = template.findResources('AWS::Logs::LogGroup');
     for (const [id, fn] of Object.entries(all)) {
       const props = (fn as CfnResource).Properties;
@@ -551,38 +558,47 @@ describe('Lambda defaults', () => {
       expect(logging.LogFormat, id).toBe('JSON');
       const logGroup = logGroups[logging.LogGroup.Ref] as CfnResource;
       expect(logGroup.Properties.RetentionInDays, id).toBe(90);
-      const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
-      expect(env, id).toMatchObject({
+      expect(environmentOf(template, id), id).toMatchObject({
         POWERTOOLS_SERVICE_NAME: 'revocation-responder',
         POWERTOOLS_METRICS_NAMESPACE: 'RevocationResponder',
         NODE_OPTIONS: '--enable-source-maps',
-        GRAPH_BASE_URL: 'https://graph.microsoft.com',
-        ENTRA_AUTHORITY_HOST: 'https://login.microsoftonline.com',
+        LEDGER_TABLE_NAME: { Ref: ids.ledger },
       });
-      for (const name of ['LEDGER_TABLE_NAME', 'STATE_TABLE_NAME', 'EVENT_BUS_NAME']) {
-        expect(env[name], `${id} ${name}`).toBeDefined();
-      }
     }
   });
 
-  it('gives each function only the secret and queue settings it uses', () => {
-    const envOf = (name: string) =>
-      (
-        (template.findResources('AWS::Lambda::Function')[functions[name] as string] as CfnResource)
-          .Properties.Environment as { Variables: Record<string, unknown> }
-      ).Variables;
-    const has = (name: string, variable: string) => variable in envOf(name);
+  it('gives each function only the secret, queue, table and bus settings it uses', () => {
     const holders = (variable: string) =>
       Object.keys(functions)
-        .filter((n) => has(n, variable))
+        .filter((name) => variable in environmentOf(template, functions[name] as string))
         .sort();
     expect(holders('GRAPH_SECRET_ARN')).toEqual(['release', 'respond']);
+    expect(holders('GRAPH_BASE_URL')).toEqual(['release', 'respond']);
+    expect(holders('RESPONDER_ACCOUNT_ID')).toEqual(['release', 'respond']);
+    expect(holders('STATE_TABLE_NAME')).toEqual(['intakeApi', 'release', 'respond']);
+    expect(holders('EVENT_BUS_NAME')).toEqual(['respond']);
     expect(holders('TICKET_SECRET_ARN')).toEqual(['openTickets']);
     expect(holders('LEDGER_PAGE_TOKEN_SECRET_ARN')).toEqual(['ledgerApi']);
     expect(holders('RESPOND_QUEUE_URL')).toEqual(['intakeApi']);
-    expect(envOf('respond').TRUSTED_EVENT_SOURCES).toBe('soar.playbook');
+    expect(Object.keys(environmentOf(template, functions.checkpoint as string)).sort()).toEqual([
+      'LEDGER_TABLE_NAME',
+      'NODE_OPTIONS',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'POWERTOOLS_SERVICE_NAME',
+    ]);
+    const respond = environmentOf(template, functions.respond as string);
+    expect(respond.TRUSTED_EVENT_SOURCES).toBe('soar.playbook');
+    expect(respond.EVENT_BUS_NAME).toEqual({ Ref: ids.bus });
     // No transmitter configured in cdk.json: the SET endpoint has nothing to trust.
-    expect(holders('SSF_JWKS_URL')).toEqual([]);
+    expect(holders('SSF_TRANSMITTERS')).toEqual([]);
+  });
+
+  it('acts with AWS IAM only in the account it is deployed to', () => {
+    for (const name of ['respond', 'release']) {
+      expect(environmentOf(template, functions[name] as string).RESPONDER_ACCOUNT_ID, name).toEqual(
+        { Ref: 'AWS::AccountId' },
+      );
+    }
   });
 
   it('embeds no configuration file in environment variables (4 KB limit): esbuild inlines it', () => {
@@ -591,6 +607,150 @@ describe('Lambda defaults', () => {
       expect(env).not.toContain('RESPONDER_EMBEDDED_CONFIG');
       expect(env.length).toBeLessThan(4096);
     }
+  });
+});
+
+describe('function environments', () => {
+  /**
+   * What each function cannot start without, read from its handler and shared/aws/runtime.ts:
+   * the `required` lists passed to `lambdaEnv`, plus what the composition root reads directly
+   * or needs to act at all. Keep in step with those files.
+   */
+  const REQUIRED: Record<string, readonly (keyof LambdaEnv | 'RESPONDER_ACCOUNT_ID')[]> = {
+    // respondRuntime: lambdaEnv(['LEDGER_TABLE_NAME', 'STATE_TABLE_NAME', 'EVENT_BUS_NAME']);
+    // identityProviders: GRAPH_SECRET_ARN (Entra) and RESPONDER_ACCOUNT_ID (AWS IAM).
+    respond: [
+      'LEDGER_TABLE_NAME',
+      'STATE_TABLE_NAME',
+      'EVENT_BUS_NAME',
+      'GRAPH_SECRET_ARN',
+      'TRUSTED_EVENT_SOURCES',
+      'RESPONDER_ACCOUNT_ID',
+    ],
+    // releaseDeps and ledgerFor: lambdaEnv(['LEDGER_TABLE_NAME']); the identity providers.
+    release: ['LEDGER_TABLE_NAME', 'GRAPH_SECRET_ARN', 'RESPONDER_ACCOUNT_ID'],
+    // handler: ['RESPOND_QUEUE_URL']; ledgerFor; replayGuardFor: ['STATE_TABLE_NAME'].
+    intakeApi: ['RESPOND_QUEUE_URL', 'LEDGER_TABLE_NAME', 'STATE_TABLE_NAME'],
+    // handler: ['TICKET_SECRET_ARN']; ledgerFor.
+    openTickets: ['TICKET_SECRET_ARN', 'LEDGER_TABLE_NAME'],
+    // handler: ['LEDGER_PAGE_TOKEN_SECRET_ARN']; ledgerFor.
+    ledgerApi: ['LEDGER_PAGE_TOKEN_SECRET_ARN', 'LEDGER_TABLE_NAME'],
+    // ledgerFor.
+    checkpoint: ['LEDGER_TABLE_NAME'],
+  };
+
+  /** The variables the functions read: lambda-env.ts's schema, Powertools and Node's own. */
+  const KNOWN = new Set([
+    'LEDGER_TABLE_NAME',
+    'STATE_TABLE_NAME',
+    'EVENT_BUS_NAME',
+    'GRAPH_SECRET_ARN',
+    'GRAPH_BASE_URL',
+    'ENTRA_AUTHORITY_HOST',
+    'ENTRA_TENANT_IDS',
+    'TRUSTED_EVENT_SOURCES',
+    'TICKET_SECRET_ARN',
+    'LEDGER_PAGE_TOKEN_SECRET_ARN',
+    'RESPOND_QUEUE_URL',
+    'SSF_TRANSMITTERS',
+    'RESPONDER_ACCOUNT_ID',
+    'POWERTOOLS_SERVICE_NAME',
+    'POWERTOOLS_METRICS_NAMESPACE',
+    'NODE_OPTIONS',
+  ]);
+
+  /** The environment as Lambda will see it: deploy-time references become placeholder text. */
+  function deployed(name: string): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(environmentOf(template, functions[name] as string)).map(([key, value]) => [
+        key,
+        typeof value === 'string' ? value : `resolved-at-deploy-${key}`,
+      ]),
+    );
+  }
+
+  it('covers every function of the stack', () => {
+    expect(Object.keys(REQUIRED).sort()).toEqual(Object.keys(functions).sort());
+  });
+
+  it.each(Object.entries(REQUIRED))('sets every variable %s requires, non-empty', (name, vars) => {
+    const env = deployed(name);
+    for (const variable of vars) expect(env[variable], `${name} ${variable}`).toBeTruthy();
+  });
+
+  it.each(Object.entries(REQUIRED))(
+    'gives %s an environment its configuration schema accepts',
+    (name, vars) => {
+      const required = vars.filter((v): v is keyof LambdaEnv => v !== 'RESPONDER_ACCOUNT_ID');
+      expect(() => lambdaEnv(deployed(name), required)).not.toThrow();
+    },
+  );
+
+  it('sets no variable that no function reads (a renamed setting would pass silently)', () => {
+    for (const name of Object.keys(functions)) {
+      const unknown = Object.keys(deployed(name)).filter((key) => !KNOWN.has(key));
+      expect(unknown, name).toEqual([]);
+    }
+  });
+});
+
+describe('ledger checkpoint', () => {
+  it('runs checkpoint every 15 minutes from an EventBridge schedule', () => {
+    const scheduled = Object.values(template.findResources('AWS::Events::Rule')).filter(
+      (rule) => (rule as CfnResource).Properties.ScheduleExpression !== undefined,
+    ) as CfnResource[];
+    expect(scheduled).toHaveLength(1);
+    const [rule] = scheduled;
+    expect(rule?.Properties.ScheduleExpression).toBe('rate(15 minutes)');
+    expect(rule?.Properties.State).toBe('ENABLED');
+    const [target, ...others] = targetsOf(rule as CfnResource);
+    expect(others).toEqual([]);
+    expect(refersTo(target?.Arn, functions.checkpoint as string)).toBe(true);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [functions.checkpoint, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+    });
+  });
+
+  it('lets checkpoint append and query the ledger indexes, never update or delete', () => {
+    const statements = statementsOfRole(template, roles.checkpoint as string);
+    const allowed = statements.filter((s) => s.Effect === 'Allow').flatMap(actionsOf);
+    expect(new Set(allowed.filter((a) => a.startsWith('dynamodb:')))).toEqual(
+      new Set([
+        'dynamodb:PutItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:Query',
+        'dynamodb:GetItem',
+      ]),
+    );
+    for (const index of [LEDGER_INDEX.byMonth, LEDGER_INDEX.incidents]) {
+      expect(
+        statements.some(
+          (s) =>
+            s.Effect === 'Allow' &&
+            actionsOf(s).includes('dynamodb:Query') &&
+            JSON.stringify(s.Resource).includes(`/index/${index}`),
+        ),
+        index,
+      ).toBe(true);
+    }
+    const denied = statements.filter((s) => s.Effect === 'Deny').flatMap(actionsOf);
+    expect(denied).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:DeleteItem']));
+    expect(allowed.some((a) => /^(sqs|events|secretsmanager|iam):/.test(a))).toBe(false);
+  });
+
+  it('alarms on checkpoint errors, to the alarm topic', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functions.checkpoint } }],
+      Statistic: 'Sum',
+      Period: 900,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: logicalIdOf(template, 'AWS::SNS::Topic', 'ObservabilityAlarmTopic') }],
+    });
   });
 });
 

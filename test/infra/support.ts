@@ -33,6 +33,17 @@ export function synthesizeStack(overrides: Record<string, unknown> = {}): Synthe
   return { app, stack, template: Template.fromStack(stack) };
 }
 
+let defaultStack: Synthesized | undefined;
+
+/**
+ * The stack as cdk.json configures it, synthesized once per test file and shared by every
+ * check in it (vitest isolates test files, so each file that calls this pays for one synth).
+ */
+export function synthesizeDefaultStack(): Synthesized {
+  defaultStack ??= synthesizeStack();
+  return defaultStack;
+}
+
 export interface CfnResource {
   Type: string;
   Properties: Record<string, unknown>;
@@ -87,4 +98,11 @@ export function refersTo(value: unknown, id: string): boolean {
   return (
     json === JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }) || json === JSON.stringify({ Ref: id })
   );
+}
+
+/** A function's environment variables; CloudFormation tokens stay objects (`{ Ref: ... }`). */
+export function environmentOf(template: Template, functionId: string): Record<string, unknown> {
+  const fn = template.findResources('AWS::Lambda::Function')[functionId] as CfnResource | undefined;
+  if (!fn) throw new Error(`no function ${functionId}`);
+  return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 }

@@ -37,6 +37,8 @@ export interface AwsIamProviderOptions {
   /** Role / user names or ARNs never touched (break-glass, the responder's own role...). */
   protectedPrincipals?: readonly string[];
   clock?: Clock;
+  /** `simulated` when the client talks to the local simulated IAM; every output says so. */
+  mode?: 'live' | 'simulated';
 }
 
 /** What `verify` can use beyond the port's request: the key the detection named. */
@@ -60,7 +62,7 @@ const SESSION_ACTIONS: readonly ContainmentAction[] = ['denyOlderSessions', 'rev
  */
 export class AwsIamIdentityProvider implements IdentityProvider {
   readonly provider = 'aws' as const;
-  readonly mode = 'live' as const;
+  readonly mode: 'live' | 'simulated';
   readonly #client: IAMClient;
   readonly #accounts: ReadonlySet<string>;
   readonly #protected: ReadonlySet<string>;
@@ -71,6 +73,7 @@ export class AwsIamIdentityProvider implements IdentityProvider {
     this.#accounts = new Set(options.accountIds);
     this.#protected = new Set(options.protectedPrincipals ?? []);
     this.#clock = options.clock ?? systemClock;
+    this.mode = options.mode ?? 'live';
   }
 
   coversTenant(tenantId: string): boolean {

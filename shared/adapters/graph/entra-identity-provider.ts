@@ -275,7 +275,7 @@ export class EntraIdentityProvider implements IdentityProvider {
       verified,
       ...(validFrom === undefined ? {} : { sessionsValidFrom: validFrom }),
       detail: verified
-        ? `sessions and refresh tokens issued before ${validFrom} are invalid; that is not earlier than the detection at ${request.detectedAt}`
+        ? `sessions and refresh tokens issued before ${validFrom} are now invalid, which covers the session detected at ${request.detectedAt}`
         : `signInSessionsValidFromDateTime is ${validFrom ?? 'not set'}, before the detection at ${request.detectedAt}: revocation has not taken effect`,
       checkedAt: checkedAt(),
     };

@@ -6,33 +6,15 @@ import { promisify } from 'node:util';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../bin/cli.ts';
-import type { CliIo } from '../../../bin/io.ts';
 import { LOCAL_LEDGER_TABLE, openLocalLedger } from '../../../shared/local/embedded-dynamodb.ts';
 import type { LedgerEntry } from '../../../shared/ports/ledger.ts';
+import { captureIo as capture } from '../../support/cli-io.ts';
 
 /**
  * The CLI on the embedded database of local mode: its own DynamoDB Local with its data in the
  * state folder (not the shared in-memory one), so persistence between runs is real.
  */
 let stateDir: string;
-
-function captureIo(): CliIo & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (text) => {
-      out += text.endsWith('\n') ? text : `${text}\n`;
-    },
-    err: (text) => {
-      err += text.endsWith('\n') ? text : `${text}\n`;
-    },
-    readStdin: async () => '',
-    env: {},
-    cwd: stateDir,
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
 
 const entries: LedgerEntry[] = [
   { kind: 'detection.received', stepKey: 'detection', subjectId: 'user-1', data: { id: 'd-1' } },
@@ -70,14 +52,14 @@ afterAll(async () => {
 
 describe('responder ledger on the embedded database', { timeout: 120_000 }, () => {
   it('queries by owner team as one JSON array, from data persisted by an earlier run', async () => {
-    const io = captureIo();
+    const io = capture({ cwd: stateDir });
     const code = await main(
       ['ledger', 'query', '--owner-team', 'identity', '--format', 'json'],
       io,
     );
-    expect(io.stderr()).toBe('');
+    expect(io.stderr).toBe('');
     expect(code).toBe(0);
-    const records = JSON.parse(io.stdout());
+    const records = JSON.parse(io.stdout);
     expect(records).toHaveLength(2);
     expect(records[0]).toMatchObject({
       incidentId: 'inc-cli',
@@ -88,23 +70,23 @@ describe('responder ledger on the embedded database', { timeout: 120_000 }, () =
   });
 
   it('exports CSV that a spreadsheet will not execute', async () => {
-    const io = captureIo();
+    const io = capture({ cwd: stateDir });
     const code = await main(['ledger', 'query', '--incident', 'inc-cli', '--format', 'csv'], io);
     expect(code).toBe(0);
-    const lines = io.stdout().split('\r\n');
+    const lines = io.stdout.split('\r\n');
     expect(lines[0]).toMatch(/^recordedAt,incidentId,seq,kind,/);
     expect(lines).toHaveLength(5); // header, three records, trailing empty
     expect(lines[3]).toContain(',"\'=HYPERLINK(""http://example.invalid"",""open"")",');
   });
 
   it('verifies (exit 0), then names the first broken record after tampering (exit 1)', async () => {
-    const checkpoint = captureIo();
+    const checkpoint = capture({ cwd: stateDir });
     expect(await main(['ledger', 'checkpoint', '--state-dir', '.responder'], checkpoint)).toBe(0);
-    expect(checkpoint.stdout()).toMatch(/checkpoint 1 attests 1 incident head/);
+    expect(checkpoint.stdout).toMatch(/checkpoint 1 attests 1 incident head/);
 
-    const intact = captureIo();
+    const intact = capture({ cwd: stateDir });
     expect(await main(['ledger', 'verify', '--state-dir', '.responder'], intact)).toBe(0);
-    expect(intact.stdout()).toMatch(/ledger intact: 1 incident\(s\), 3 record\(s\), 1 checkpoint/);
+    expect(intact.stdout).toMatch(/ledger intact: 1 incident\(s\), 3 record\(s\), 1 checkpoint/);
 
     // While this process holds the database, the CLI joins it instead of starting a second JVM.
     const ledger = await openLocalLedger(join(stateDir, '.responder'));
@@ -117,10 +99,10 @@ describe('responder ledger on the embedded database', { timeout: 120_000 }, () =
           ExpressionAttributeValues: { ':s': { S: 'someone-else' } },
         }),
       );
-      const broken = captureIo();
+      const broken = capture({ cwd: stateDir });
       const env = { RESPONDER_STATE_DIR: join(stateDir, '.responder') };
       expect(await main(['ledger', 'verify'], { ...broken, env })).toBe(1);
-      expect(broken.stdout()).toMatch(
+      expect(broken.stdout).toMatch(
         /first broken record: incident inc-cli record 1 \(detection\): changed/,
       );
     } finally {
@@ -149,21 +131,21 @@ describe('responder ledger on the embedded database', { timeout: 120_000 }, () =
   });
 
   it('rejects bad flags naming them, before starting anything', async () => {
-    const role = captureIo();
+    const role = capture({ cwd: stateDir });
     expect(await main(['ledger', 'query', '--owner-role', 'auditor'], role)).toBe(2);
-    expect(role.stderr()).toMatch(/--owner-role: .*"iam"/);
-    const range = captureIo();
+    expect(role.stderr).toMatch(/--owner-role: .*"iam"/);
+    const range = capture({ cwd: stateDir });
     expect(
       await main(
         ['ledger', 'query', '--owner-team', 't', '--since', '2026-05-01', '--until', '2026-04-01'],
         range,
       ),
     ).toBe(2);
-    expect(range.stderr()).toMatch(/--since: since must be before until/);
-    const format = captureIo();
+    expect(range.stderr).toMatch(/--since: since must be before until/);
+    const format = capture({ cwd: stateDir });
     expect(await main(['ledger', 'query', '--incident', 'i', '--format', 'xml'], format)).toBe(2);
-    expect(format.stderr()).toMatch(/--format must be one of table, json, csv/);
-    const misplaced = captureIo();
+    expect(format.stderr).toMatch(/--format must be one of table, json, csv/);
+    const misplaced = capture({ cwd: stateDir });
     expect(await main(['ledger', 'verify', '--owner-team', 't'], misplaced)).toBe(2);
   });
 });

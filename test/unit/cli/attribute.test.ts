@@ -3,32 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../bin/cli.ts';
-import type { CliIo } from '../../../bin/io.ts';
 import { CONTROL_CATALOG } from '../../../shared/domain/controls/catalog.ts';
+import { captureIo } from '../../support/cli-io.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../../examples');
 const dir = mkdtempSync(join(tmpdir(), 'cli-attribute-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function fakeIo(stdin = ''): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (text: string) => {
-      io.stdout += text.endsWith('\n') ? text : `${text}\n`;
-    },
-    err: (text: string) => {
-      io.stderr += text.endsWith('\n') ? text : `${text}\n`;
-    },
-    readStdin: async () => stdin,
-    env: {},
-    cwd: dir,
-  };
-  return io;
-}
-
 async function run(args: string[], stdin?: string) {
-  const io = fakeIo(stdin);
+  const io = captureIo({ cwd: dir, ...(stdin !== undefined ? { stdin } : {}) });
   const code = await main(['attribute', ...args], io);
   return { code, stdout: io.stdout, stderr: io.stderr };
 }
@@ -214,7 +197,7 @@ describe('responder attribute errors (exit 2, message on stderr)', () => {
 });
 
 it('lists attribute in the command overview', async () => {
-  const io = fakeIo();
+  const io = captureIo({ cwd: dir });
   expect(await main(['--help'], io)).toBe(0);
   expect(io.stdout).toContain('attribute');
 });

@@ -16,8 +16,8 @@ import type { EventPublisher, ResponderEvent } from '../../../shared/ports/event
 import type { IdentityProvider } from '../../../shared/ports/identity-provider.ts';
 import { silentLog } from '../../../shared/ports/log.ts';
 import {
-  RetryableContainmentError,
   type RespondDeps,
+  RetryableContainmentError,
   respond,
 } from '../../../shared/use-cases/respond.ts';
 
@@ -94,7 +94,8 @@ function setup(policy: ContainmentPolicy = defaultContainmentPolicy) {
     return append(incidentId, entries);
   };
   const deps: RespondDeps = {
-    identityProviderFor: (detection) => (detection.tenant.provider === 'entra' ? provider : undefined),
+    identityProviderFor: (detection) =>
+      detection.tenant.provider === 'entra' ? provider : undefined,
     policy,
     window: new InMemoryContainmentWindow(),
     catalog: CONTROL_CATALOG,
@@ -117,16 +118,27 @@ describe('respond', () => {
 
   it('runs exactly the actions the severity policy allows automatically', async () => {
     const { deps, provider } = setup();
-    const result = await respond({ detection: { ...example('aitm-phished-admin'), severity: 'medium' } }, deps);
+    const result = await respond(
+      { detection: { ...example('aitm-phished-admin'), severity: 'medium' } },
+      deps,
+    );
     expect(provider.requests[0]?.actions).toEqual(['revokeSessions']);
-    expect(result.approval?.actions).toEqual(['isolatePrivilege', 'markCompromised', 'disableAccount']);
+    expect(result.approval?.actions).toEqual([
+      'isolatePrivilege',
+      'markCompromised',
+      'disableAccount',
+    ]);
     expect(result.status).toBe('contained');
   });
 
   it('records the detection, the guardrail decision, every outcome, the verification and every finding', async () => {
     const { deps, ledger } = setup();
     const result = await respond(
-      { detection: example('aitm-phished-admin'), sourceEventId: 'soc-1', rawSha256: 'a'.repeat(64) },
+      {
+        detection: example('aitm-phished-admin'),
+        sourceEventId: 'soc-1',
+        rawSha256: 'a'.repeat(64),
+      },
       deps,
     );
     const kinds = ledger.all().map((record) => record.kind);
@@ -134,8 +146,15 @@ describe('respond', () => {
     expect(kinds.filter((kind) => kind === 'containment.action')).toHaveLength(4);
     expect(kinds).toContain('containment.verified');
     expect(kinds.filter((kind) => kind === 'finding')).toHaveLength(result.findings.length);
-    expect(ledger.all()[0]?.data).toMatchObject({ sourceEventId: 'soc-1', rawSha256: 'a'.repeat(64) });
-    expect(result.ledger).toMatchObject({ records: kinds.length, appended: kinds.length, duplicates: 0 });
+    expect(ledger.all()[0]?.data).toMatchObject({
+      sourceEventId: 'soc-1',
+      rawSha256: 'a'.repeat(64),
+    });
+    expect(result.ledger).toMatchObject({
+      records: kinds.length,
+      appended: kinds.length,
+      duplicates: 0,
+    });
   });
 
   it('asks each accountable team for one remediation, then announces completion', async () => {
@@ -143,7 +162,10 @@ describe('respond', () => {
     const result = await respond({ detection: example('aitm-phished-admin') }, deps);
     const teams = result.remediation.map((owner) => owner.ownerTeam);
     expect(new Set(teams).size).toBe(teams.length);
-    expect(bus.types()).toEqual([...teams.map(() => 'Remediation Requested'), 'Containment Completed']);
+    expect(bus.types()).toEqual([
+      ...teams.map(() => 'Remediation Requested'),
+      'Containment Completed',
+    ]);
     for (const event of bus.events.filter((e) => e.detailType === 'Remediation Requested')) {
       const findings = event.detail.findings as Array<{ status: string; ownerTeam: string }>;
       expect(findings.some((f) => f.status === 'failed')).toBe(true);
@@ -162,13 +184,17 @@ describe('respond', () => {
   it('never contains a protected identity, and says so', async () => {
     const policy: ContainmentPolicy = {
       ...defaultContainmentPolicy,
-      protectedIdentities: [{ id: '1b688927-349c-4622-845d-03aefbc01f62', reason: 'break-glass account' }],
+      protectedIdentities: [
+        { id: '1b688927-349c-4622-845d-03aefbc01f62', reason: 'break-glass account' },
+      ],
     };
     const { deps, provider } = setup(policy);
     const result = await respond({ detection: example('aitm-phished-admin') }, deps);
     expect(provider.requests).toEqual([]);
     expect(result.status).toBe('protectedIdentity');
-    expect(result.containment.every((line) => line.note?.startsWith('protectedIdentity'))).toBe(true);
+    expect(result.containment.every((line) => line.note?.startsWith('protectedIdentity'))).toBe(
+      true,
+    );
   });
 
   it('records a tenant no credentials cover, and acts on nothing', async () => {
@@ -184,12 +210,19 @@ describe('respond', () => {
   });
 
   it('turns a burst past the blast radius into one approval request, not a lock-out', async () => {
-    const policy = { ...defaultContainmentPolicy, blastRadius: { maxContainments: 3, windowSeconds: 900 } };
+    const policy = {
+      ...defaultContainmentPolicy,
+      blastRadius: { maxContainments: 3, windowSeconds: 900 },
+    };
     const { deps, provider, bus } = setup(policy);
     const base = example('aitm-phished-admin');
     const results = [];
     for (let i = 0; i < 6; i++) {
-      const detection = { ...base, detectionId: `burst-${i}`, subject: { ...base.subject, id: `user-${i}` } };
+      const detection = {
+        ...base,
+        detectionId: `burst-${i}`,
+        subject: { ...base.subject, id: `user-${i}` },
+      };
       results.push(await respond({ detection }, deps));
     }
     expect(provider.requests).toHaveLength(3);
@@ -211,7 +244,11 @@ describe('respond', () => {
     expect(result.mode).toBe('dry-run');
     expect(result.status).toBe('dryRun');
     expect(result.containment.length).toBeGreaterThan(0);
-    expect(result.containment.every((line) => line.status === 'skipped' && line.note?.startsWith('dryRun'))).toBe(true);
+    expect(
+      result.containment.every(
+        (line) => line.status === 'skipped' && line.note?.startsWith('dryRun'),
+      ),
+    ).toBe(true);
     expect(bus.types()).not.toContain('Approval Required');
   });
 
@@ -227,10 +264,12 @@ describe('respond', () => {
         error: { class: 'throttled', message: '429 TooManyRequests', retryable: true },
       },
     ];
-    await expect(respond({ detection: example('aitm-phished-admin') }, deps)).rejects.toBeInstanceOf(
-      RetryableContainmentError,
+    await expect(
+      respond({ detection: example('aitm-phished-admin') }, deps),
+    ).rejects.toBeInstanceOf(RetryableContainmentError);
+    expect(ledger.all().some((r) => r.kind === 'containment.action' && r.status === 'failed')).toBe(
+      true,
     );
-    expect(ledger.all().some((r) => r.kind === 'containment.action' && r.status === 'failed')).toBe(true);
   });
 
   it('records nothing twice when the same detection is delivered again', async () => {

@@ -10,7 +10,10 @@ export class MemoryLedger extends InMemoryLedgerStore {
     super({ now: () => new Date('2026-03-17T09:45:00Z') });
   }
 
-  override async append(incidentId: string, entries: readonly LedgerEntry[]): Promise<AppendResult> {
+  override async append(
+    incidentId: string,
+    entries: readonly LedgerEntry[],
+  ): Promise<AppendResult> {
     if (this.failNext) {
       const error = this.failNext;
       this.failNext = undefined;
