@@ -2,7 +2,7 @@ import { type ContainmentPolicy, parseContainmentPolicy } from '../domain/guardr
 import shippedPolicy from './containment-policy.default.json' with { type: 'json' };
 import { configFrom, loadJsonConfig } from './load-json-config.ts';
 
-export function containmentPolicyFrom(input: unknown, source: string): ContainmentPolicy {
+function containmentPolicyFrom(input: unknown, source: string): ContainmentPolicy {
   return configFrom(input, source, parseContainmentPolicy);
 }
 

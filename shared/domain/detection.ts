@@ -8,10 +8,10 @@ import { parseWith } from './validation.ts';
  * an absent signal means UNKNOWN, never false.
  */
 
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const PROVIDERS = ['entra', 'okta', 'aws'] as const;
-export const SUBJECT_TYPES = ['user', 'servicePrincipal', 'awsPrincipal'] as const;
-export const PARTNER_RELATIONSHIPS = ['gdap', 'dap', 'msp', 'other'] as const;
+const SUBJECT_TYPES = ['user', 'servicePrincipal', 'awsPrincipal'] as const;
+const PARTNER_RELATIONSHIPS = ['gdap', 'dap', 'msp', 'other'] as const;
 export const MFA_METHODS = ['phishingResistant', 'push', 'otp', 'sms', 'voice', 'none'] as const;
 
 // Bounds keep a hostile sender from making us carry megabytes into logs, tickets and the ledger.
@@ -114,7 +114,7 @@ export type Signals = z.infer<typeof signalsSchema>;
 export type SignalName = keyof Signals;
 export type Severity = Detection['severity'];
 export type Subject = Detection['subject'];
-export type Partner = z.infer<typeof partnerSchema>;
+type Partner = z.infer<typeof partnerSchema>;
 
 /** Validates a native detection; the error names each offending field. */
 export function parseDetection(input: unknown): Result<Detection, InvalidInputError> {

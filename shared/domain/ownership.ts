@@ -40,7 +40,7 @@ const fileDestination = z.object({
   folder: z.optional(name()),
 });
 
-export const ticketDestinationSchema = z.discriminatedUnion('system', [
+const ticketDestinationSchema = z.discriminatedUnion('system', [
   jiraDestination,
   serviceNowDestination,
   webhookDestination,
@@ -59,7 +59,7 @@ const tenantRoles = z.object({
   application: z.optional(ownerAssignmentSchema),
 });
 
-export const ownershipMapSchema = z.object({
+const ownershipMapSchema = z.object({
   version: z.literal(1),
   /** The tenant-side owners every tenant gets unless it overrides them. */
   defaults: z.object({

@@ -1,5 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { AwsIamIdentityProvider } from '../adapters/aws-iam/provider.ts';
 import { DynamoDbContainmentWindow } from '../adapters/dynamodb/containment-window.ts';
 import { idempotentOn } from '../adapters/dynamodb/idempotency.ts';
 import type { DynamoDbLedgerStore } from '../adapters/dynamodb/ledger-store.ts';
@@ -15,6 +17,7 @@ import { defaultContainmentPolicy, loadContainmentPolicy } from '../config/load-
 import { loadTicketConnections, ticketSecretValues } from '../config/ticket-connections.ts';
 import { CONTROL_CATALOG } from '../domain/controls/catalog.ts';
 import type { Detection } from '../domain/detection.ts';
+import { ConfigError } from '../domain/errors.ts';
 import type { ContainmentPolicy } from '../domain/guardrails.ts';
 import { incidentIdFor } from '../domain/incident.ts';
 import type { RemediationRequest } from '../domain/tickets/remediation-request.ts';
@@ -29,18 +32,24 @@ import {
   LOCAL_LEDGER_TABLE,
   startEmbeddedDynamoDb,
 } from './embedded-dynamodb.ts';
+import {
+  AWS_IAM_DEMO_SEED_PATH,
+  type SimulatedAwsIam,
+  startSimulatedAwsIam,
+} from './simulated-aws-iam/iam.ts';
 import { createSimulatedEntraProvider } from './simulated-tenant/provider.ts';
 import { type SimulatedTenant, startSimulatedTenant } from './simulated-tenant/tenant.ts';
 
 /**
  * Local mode, the embedded default: the same use cases the Lambdas run, wired to an embedded
  * DynamoDB Local (data in the state folder, persisting between runs), the simulated tenant
- * unless Graph credentials are set (then `mode: live`), and file tickets for every owner whose
- * ticket system has no credentials.
+ * unless Graph credentials are set (then `mode: live`), the simulated AWS IAM unless
+ * `RESPONDER_AWS_CONTAINMENT=live`, and file tickets for every owner whose ticket system has no
+ * credentials.
  */
 
 export const LOCAL_STATE_TABLE = 'responder-state';
-export const DEMO_SEED_PATH = resolve(import.meta.dirname, 'simulated-tenant/demo-seed.json');
+const DEMO_SEED_PATH = resolve(import.meta.dirname, 'simulated-tenant/demo-seed.json');
 const DEMO_POLICY_PATH = resolve(import.meta.dirname, 'simulated-tenant/demo-policy.json');
 
 export interface LocalRuntimeOptions {
@@ -67,6 +76,9 @@ export interface LocalRuntime {
   readonly db: EmbeddedDynamoDb;
   readonly identityProvider: IdentityProvider;
   readonly simulatedTenant?: SimulatedTenant;
+  readonly simulatedAwsIam?: SimulatedAwsIam;
+  /** The provider that acts on a detection's tenant (Entra or AWS), if one is configured. */
+  identityProviderFor(detection: Detection): IdentityProvider | undefined;
   /** Runs one normalized detection end to end, once: a repeat returns the first answer. */
   handle(input: RespondInput): Promise<LocalResponse>;
   close(): Promise<void>;
@@ -80,6 +92,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const log = redactingLog(options.log ?? stderrLog(), () => secrets);
 
   const entraConfig = entraConfigFromEnv(env);
+  const liveAwsAccount = liveAwsAccountFromEnv(env);
   const policy = withDryRun(
     env.RESPONDER_POLICY
       ? loadContainmentPolicy(env.RESPONDER_POLICY)
@@ -102,6 +115,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ],
   });
   let simulatedTenant: SimulatedTenant | undefined;
+  let simulatedAwsIam: SimulatedAwsIam | undefined;
+  let liveIamClient: IAMClient | undefined;
   try {
     let identityProvider: EntraIdentityProvider;
     if (entraConfig) {
@@ -119,6 +134,31 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       });
       identityProvider = createSimulatedEntraProvider(simulatedTenant);
     }
+    let awsProvider: AwsIamIdentityProvider;
+    if (liveAwsAccount) {
+      // Credentials from the default chain; IAM is global and signs in us-east-1.
+      liveIamClient = new IAMClient({ region: env.AWS_REGION ?? 'us-east-1' });
+      awsProvider = new AwsIamIdentityProvider({
+        client: liveIamClient,
+        accountIds: [liveAwsAccount],
+      });
+    } else {
+      simulatedAwsIam = await startSimulatedAwsIam({
+        seed: env.RESPONDER_SIMULATED_AWS_SEED ?? AWS_IAM_DEMO_SEED_PATH,
+        statePath: join(stateDir, 'simulated-aws-iam.json'),
+      });
+      awsProvider = new AwsIamIdentityProvider({
+        client: simulatedAwsIam.client(),
+        accountIds: [simulatedAwsIam.accountId],
+        mode: 'simulated',
+      });
+    }
+    const identityProviderFor = (detection: Detection): IdentityProvider | undefined =>
+      detection.tenant.provider === 'entra'
+        ? identityProvider
+        : detection.tenant.provider === 'aws'
+          ? awsProvider
+          : undefined;
 
     const ledger = new LedgerStore({ client: db.client, tableName: LOCAL_LEDGER_TABLE });
     const tickets = new TicketSystems({ connections, stateDir });
@@ -132,8 +172,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       work: async (input: RespondInput) => {
         const bus = new LocalEventBus(eventLog);
         const result = await respond(input, {
-          identityProviderFor: (detection: Detection) =>
-            detection.tenant.provider === 'entra' ? identityProvider : undefined,
+          identityProviderFor,
           policy,
           window: new DynamoDbContainmentWindow(db.client, LOCAL_STATE_TABLE),
           catalog: CONTROL_CATALOG,
@@ -163,6 +202,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       db,
       identityProvider,
       ...(simulatedTenant ? { simulatedTenant } : {}),
+      ...(simulatedAwsIam ? { simulatedAwsIam } : {}),
+      identityProviderFor,
       async handle(input) {
         const { result, replayed } = await handleOnce(input);
         return { ...result, replayed };
@@ -170,14 +211,36 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       async close() {
         identityProvider.close();
         await simulatedTenant?.close();
+        await simulatedAwsIam?.close();
+        liveIamClient?.destroy();
         await db.close();
       },
     };
   } catch (error) {
     await simulatedTenant?.close();
+    await simulatedAwsIam?.close();
     await db.close();
     throw error;
   }
+}
+
+/**
+ * `RESPONDER_AWS_CONTAINMENT=live`: the account real AWS credentials contain in
+ * (`RESPONDER_ACCOUNT_ID`); absent or `simulated`: undefined, the simulated IAM acts instead.
+ */
+function liveAwsAccountFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const mode = env.RESPONDER_AWS_CONTAINMENT;
+  if (mode === undefined || mode === '' || mode === 'simulated') return undefined;
+  if (mode !== 'live') {
+    throw new ConfigError(`RESPONDER_AWS_CONTAINMENT must be live or simulated, not ${mode}`);
+  }
+  const accountId = env.RESPONDER_ACCOUNT_ID;
+  if (!accountId || !/^\d{12}$/.test(accountId)) {
+    throw new ConfigError(
+      'RESPONDER_AWS_CONTAINMENT=live needs RESPONDER_ACCOUNT_ID, the 12-digit account the AWS credentials act in',
+    );
+  }
+  return accountId;
 }
 
 function withDryRun(policy: ContainmentPolicy, dryRun: boolean | undefined): ContainmentPolicy {

@@ -58,9 +58,9 @@ export interface RespondDeps {
   mode: 'live' | 'simulated';
 }
 
-export type ResponseMode = 'live' | 'simulated' | 'dry-run';
+type ResponseMode = 'live' | 'simulated' | 'dry-run';
 
-export type ResponseStatus =
+type ResponseStatus =
   | 'contained' // every action that ran succeeded
   | 'partiallyContained' // some ran, some failed
   | 'notContained' // every action that ran failed
@@ -70,7 +70,7 @@ export type ResponseStatus =
   | 'dryRun' // planned and recorded, nothing called
   | 'nothingToDo'; // the severity policy runs nothing for this detection
 
-export interface ContainmentLine {
+interface ContainmentLine {
   action: string;
   target: string;
   status: ActionOutcome['status'];
@@ -79,7 +79,7 @@ export interface ContainmentLine {
 }
 
 /** An accountable owner (at least one failed control) and where its ticket goes. */
-export interface AccountableOwner {
+interface AccountableOwner {
   ownerRole: OwnerRole;
   ownerTeam: string;
   system: string;

@@ -1,10 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../infra/config.ts';
+import { loadResponderConfig, PROJECT_ROOT } from '../../infra/config.ts';
 import { PROTECTED_PRINCIPAL_TAG } from '../../infra/constructs/containment.ts';
-import { TIME_TO_CONTAIN_P99_THRESHOLD_MS } from '../../infra/constructs/observability.ts';
+import {
+  Observability,
+  TIME_TO_CONTAIN_P99_THRESHOLD_MS,
+} from '../../infra/constructs/observability.ts';
 import { LEDGER_INDEX } from '../../shared/adapters/dynamodb/ledger-table-definition.ts';
 import { type LambdaEnv, lambdaEnv } from '../../shared/config/lambda-env.ts';
 import { matchesPattern } from './event-pattern.ts';
@@ -79,8 +87,9 @@ function fixture(path: string): unknown {
 
 /** The rules that match events (the checkpoint's schedule rule matches none). */
 function rules(): [string, CfnResource][] {
-  return (Object.entries(template.findResources('AWS::Events::Rule')) as [string, CfnResource][])
-    .filter(([, rule]) => rule.Properties.EventPattern !== undefined);
+  return (
+    Object.entries(template.findResources('AWS::Events::Rule')) as [string, CfnResource][]
+  ).filter(([, rule]) => rule.Properties.EventPattern !== undefined);
 }
 
 function ruleNamed(prefix: string): CfnResource {
@@ -834,5 +843,90 @@ describe('schema registry', () => {
     expect(content.$schema).toBe('http://json-schema.org/draft-04/schema#');
     expect(content.properties['detail-type'].enum).toEqual(['Session Compromise Detected']);
     expect(content.properties.detail.required).toContain('detectionId');
+  });
+});
+
+/** Every finding cdk-nag's AwsSolutions pack reports and nobody acknowledged, by rule and path. */
+function unacknowledged(scope: IConstruct): string[] {
+  const report = new AwsSolutionsChecks().validateScope(scope);
+  return report.violations.flatMap((violation) =>
+    violation.violatingResources.map(
+      (resource) => `${violation.severity} ${violation.ruleName} at ${resource.constructPath}`,
+    ),
+  );
+}
+
+/** Every acknowledgement recorded in the tree: rule id, reason, where. */
+function acknowledgements(scope: IConstruct): { id: string; reason: string; path: string }[] {
+  return scope.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          id,
+          reason,
+          path: construct.node.path,
+        })),
+      ),
+  );
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('leaves no error or warning unacknowledged in the stack as cdk.json configures it', () => {
+    expect(unacknowledged(synthesizeDefaultStack().app)).toEqual([]);
+  });
+
+  it('justifies every acknowledgement in one specific sentence', () => {
+    const all = acknowledgements(synthesizeDefaultStack().app);
+    expect(all.length).toBeGreaterThan(0);
+    for (const { id, reason, path } of all) {
+      const where = `${id} at ${path}`;
+      expect(id, where).toMatch(/^(annotation::)?AwsSolutions-[A-Z]+\d+(\[.+\])?$/i);
+      expect(reason, where).toMatch(/^[A-Z][\s\S]*\.$/);
+      // One sentence: no full stop followed by another sentence.
+      expect(reason.slice(0, -1), where).not.toMatch(/\.\s+[A-Z]/);
+      expect(reason.length, where).toBeGreaterThan(60);
+      expect(reason.length, where).toBeLessThan(300);
+    }
+  });
+
+  it('acknowledges wildcard permissions one finding at a time, never a whole rule', () => {
+    const wildcards = acknowledgements(synthesizeDefaultStack().app).filter(({ id }) =>
+      id.includes('IAM5'),
+    );
+    expect(wildcards.length).toBeGreaterThan(0);
+    for (const { id } of wildcards) expect(id).toMatch(/AwsSolutions-IAM5\[Resource::.+\]$/);
+  });
+
+  it('reports a finding nobody acknowledged, so the check above can fail', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Careless');
+    new sqs.Queue(stack, 'Plain', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+    expect(unacknowledged(app)).toEqual(
+      expect.arrayContaining([
+        'error AwsSolutions-SQS3 at Careless/Plain/Resource',
+        'error AwsSolutions-SQS4 at Careless/Plain/Resource',
+      ]),
+    );
+  });
+});
+
+describe('alarms to an existing topic', () => {
+  it('sends alarms to the configured topic and creates none', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Alarms');
+    const config = loadResponderConfig((key) =>
+      key === 'alarmTopicArn' ? 'arn:aws:sns:eu-west-1:111122223333:soc-pager' : undefined,
+    );
+    const observability = new Observability(stack, 'Observability', {
+      config,
+      dataKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
+    });
+    observability.watchDeadLetterQueue('Respond', new sqs.Queue(stack, 'Dlq'));
+    const alarms = Template.fromStack(stack);
+    alarms.resourceCountIs('AWS::SNS::Topic', 0);
+    alarms.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: ['arn:aws:sns:eu-west-1:111122223333:soc-pager'],
+    });
   });
 });

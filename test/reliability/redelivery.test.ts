@@ -112,7 +112,6 @@ describe('redelivery of every detection three times, concurrently, then three ti
         if (settled.status === 'fulfilled') answers.push(settled.value);
         else {
           expect(isInProgress(settled.reason), String(settled.reason)).toBe(true);
-          console.log('INPROGRESS', sample.name);
           answers.push(
             (await untilDelivered(() => deliverOnce(sample), { retryIf: isInProgress })).value,
           );
@@ -122,7 +121,6 @@ describe('redelivery of every detection three times, concurrently, then three ti
       for (let i = 0; i < 3; i++) answers.push(await deliverOnce(sample));
 
       const fresh = answers.filter((answer) => !answer.replayed);
-      console.log('FRESH', sample.name, fresh.length, seenBefore, keyedWrites().length);
       expect(fresh).toHaveLength(seenBefore ? 0 : 1);
       const first = fresh[0] ?? firstAnswers.get(incidentId);
       if (!first) throw new Error(`no answer for ${incidentId}`);

@@ -5,7 +5,7 @@ import type { Context } from 'aws-lambda';
 import { STATE_TTL_ATTRIBUTE } from './state-table-definition.ts';
 
 /** How long the caller may still run: the Lambda context, or a fixed budget outside Lambda. */
-export type Deadline = Pick<Context, 'getRemainingTimeInMillis'>;
+type Deadline = Pick<Context, 'getRemainingTimeInMillis'>;
 
 export interface Idempotent<I, O> {
   /** Runs `work` once per key; a repeat returns the stored result and says it was a replay. */

@@ -1,7 +1,7 @@
 import type { Result } from '../../domain/errors.ts';
 
-export const MAX_DETECTION_BYTES = 64 * 1024;
-export const MAX_JSON_DEPTH = 32;
+const MAX_DETECTION_BYTES = 64 * 1024;
+const MAX_JSON_DEPTH = 32;
 
 /**
  * Parses a request body only after cheap checks: its size, then its nesting depth counted over

@@ -346,7 +346,7 @@ function policyProblem(document: string): string | undefined {
   const statements = Array.isArray(Statement) ? Statement : [Statement];
   for (const statement of statements) {
     const s = (statement ?? {}) as Record<string, unknown>;
-    if (s.Effect !== 'Allow' && s.Effect !== 'Deny') return 'Invalid effect: ' + String(s.Effect);
+    if (s.Effect !== 'Allow' && s.Effect !== 'Deny') return `Invalid effect: ${String(s.Effect)}`;
     if (s.Principal !== undefined || s.NotPrincipal !== undefined) {
       return 'Policy document should not specify a principal.';
     }

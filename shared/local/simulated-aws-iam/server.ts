@@ -380,13 +380,9 @@ function injectedMessage(code: string, action: string, account: SimulatedIamAcco
   return `Injected fault: ${code}.`;
 }
 
+/** Text content only (no attributes are rendered from data): &, < and > need escaping. */
 function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function toXml(value: XmlValue): string {
