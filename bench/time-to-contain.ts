@@ -27,13 +27,16 @@ import { startTenantProcess } from './lib/tenant-process.ts';
  * the real EntraIdentityProvider against the simulated tenant answering after a fixed latency.
  * Each repetition contains a different privileged user with the critical policy (revoke ‖ list
  * and remove roles ‖ mark compromised, then disable). The tenant runs in its own process.
- * Alone: `node bench/time-to-contain.ts [--reps 100] [--warmup 10] [--latencies 50,200]`.
+ * Alone: `node bench/time-to-contain.ts [--reps 60] [--warmup 10] [--latencies 50,200]
+ * [--no-in-memory]`.
  */
 
 export interface TimeToContainOptions {
   latencies: number[];
   reps: number;
   warmup: number;
+  /** Also measure with the window and ledger in memory and no idempotency record. */
+  inMemoryVariant: boolean;
 }
 
 export interface TimeToContainPoint {
@@ -57,7 +60,10 @@ export interface TimeToContainReport {
   measured: string;
   notes: string[];
   targets: { p50Ratio: number; p99Ratio: number };
+  /** The Lambda's composition: idempotency, window and ledger on DynamoDB Local. */
   points: TimeToContainPoint[];
+  /** The same with state in memory: what the DynamoDB round trips before the revoke cost. */
+  stateInMemory?: TimeToContainPoint[];
 }
 
 const TARGETS = { p50Ratio: 1.1, p99Ratio: 1.3 };
@@ -78,7 +84,7 @@ function bareRoundTrip(agent: Agent, url: string): Promise<number> {
 async function measureAt(
   latencyMs: number,
   options: TimeToContainOptions,
-  db: EmbeddedDynamoDb,
+  db: EmbeddedDynamoDb | undefined,
   template: Record<string, unknown>,
 ): Promise<TimeToContainPoint> {
   const total = options.warmup + options.reps;
@@ -98,7 +104,7 @@ async function measureAt(
   });
   const probe = new ContainEntryProbe(entra);
   const responder = benchResponder({
-    client: db.client,
+    ...(db ? { client: db.client } : {}),
     provider: probe,
     policy: benchPolicy(),
   });
@@ -180,17 +186,25 @@ export async function measureTimeToContain(
     for (const latency of options.latencies) {
       points.push(await measureAt(latency, options, db, template));
     }
+    const stateInMemory: TimeToContainPoint[] = [];
+    if (options.inMemoryVariant) {
+      for (const latency of options.latencies) {
+        stateInMemory.push(await measureAt(latency, options, undefined, template));
+      }
+    }
     return {
       measured:
         'SQS body in hand -> bounded parse + normalize -> idempotency record + blast-radius window (DynamoDB Local) + guardrails -> contain() -> revoke acknowledged (200)',
       notes: [
         'critical policy: revokeSessions, isolatePrivilege, markCompromised, disableAccount; the revoke leaves first',
         BLAST_RADIUS_NOTE,
+        'stateInMemory: the same path with the window and ledger in memory and no idempotency record, to show what the DynamoDB round trips before the revoke cost',
         'Identity Protection pacing (1/s) off: markCompromised is not on the revoke path and would only space the repetitions',
         `p99 is nearest-rank over ${options.reps} repetitions (with 100 or fewer, the slowest one)`,
       ],
       targets: TARGETS,
       points,
+      ...(options.inMemoryVariant ? { stateInMemory } : {}),
     };
   } finally {
     await db.close();
@@ -205,9 +219,10 @@ if (import.meta.main) {
   };
   const started = loadAverage();
   const report = await measureTimeToContain({
-    reps: Number(option('reps', '100')),
+    reps: Number(option('reps', '60')),
     warmup: Number(option('warmup', '10')),
     latencies: option('latencies', '50,200').split(',').map(Number),
+    inMemoryVariant: !args.includes('--no-in-memory'),
   });
   process.stdout.write(
     `${JSON.stringify({ loadAverage: { start: started, end: loadAverage() }, ...report }, null, 2)}\n`,

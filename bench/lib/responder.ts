@@ -5,6 +5,8 @@ import { DynamoDbLedgerStore } from '../../shared/adapters/dynamodb/ledger-store
 import { LEDGER_TABLE } from '../../shared/adapters/dynamodb/ledger-table-definition.ts';
 import { STATE_TABLE } from '../../shared/adapters/dynamodb/state-table-definition.ts';
 import { parseBoundedJson } from '../../shared/adapters/http/bounded-json.ts';
+import { InMemoryContainmentWindow } from '../../shared/adapters/memory/containment-window.ts';
+import { InMemoryLedgerStore } from '../../shared/adapters/memory/ledger-store.ts';
 import { defaultOwnershipMap } from '../../shared/config/load-ownership.ts';
 import type {
   ActionOutcome,
@@ -17,10 +19,14 @@ import { CONTROL_CATALOG } from '../../shared/domain/controls/catalog.ts';
 import type { Subject } from '../../shared/domain/detection.ts';
 import type { ContainmentPolicy } from '../../shared/domain/guardrails.ts';
 import { incidentIdFor } from '../../shared/domain/incident.ts';
-import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from '../../shared/local/embedded-dynamodb.ts';
+import {
+  type EmbeddedDynamoDb,
+  startEmbeddedDynamoDb,
+} from '../../shared/local/embedded-dynamodb.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import type { EventPublisher, ResponderEvent } from '../../shared/ports/events.ts';
 import type { IdentityProvider } from '../../shared/ports/identity-provider.ts';
+import type { LedgerReader, LedgerWriter } from '../../shared/ports/ledger.ts';
 import { silentLog } from '../../shared/ports/log.ts';
 import { normalizeEvent } from '../../shared/sources/normalize.ts';
 import { type RespondInput, type RespondResult, respond } from '../../shared/use-cases/respond.ts';
@@ -112,23 +118,32 @@ export function respondInputFrom(body: string): RespondInput {
 
 export interface BenchResponder {
   respondOnce(input: RespondInput): Promise<{ result: RespondResult; replayed: boolean }>;
-  ledger: DynamoDbLedgerStore;
+  ledger: LedgerWriter & LedgerReader;
   events: CountingPublisher;
 }
 
-/** respond() behind idempotency, on DynamoDB Local, acting through `provider` on Entra detections. */
+/**
+ * respond() acting through `provider` on Entra detections. `client`: behind idempotency, with
+ * the window and the ledger on DynamoDB (the Lambda's composition). Without it: window and
+ * ledger in memory and no idempotency record, the floor when state costs nothing.
+ */
 export function benchResponder(options: {
-  client: DynamoDBClient;
+  client?: DynamoDBClient;
   provider: IdentityProvider;
   policy: ContainmentPolicy;
 }): BenchResponder {
-  const ledger = new DynamoDbLedgerStore({ client: options.client, tableName: BENCH_LEDGER_TABLE });
+  const { client } = options;
+  const ledger = client
+    ? new DynamoDbLedgerStore({ client, tableName: BENCH_LEDGER_TABLE })
+    : new InMemoryLedgerStore();
   const events = new CountingPublisher();
   const deps = {
     identityProviderFor: (detection: { tenant: { provider: string } }) =>
       detection.tenant.provider === 'entra' ? options.provider : undefined,
     policy: options.policy,
-    window: new DynamoDbContainmentWindow(options.client, BENCH_STATE_TABLE),
+    window: client
+      ? new DynamoDbContainmentWindow(client, BENCH_STATE_TABLE)
+      : new InMemoryContainmentWindow(),
     catalog: CONTROL_CATALOG,
     ownership: defaultOwnershipMap,
     ledger,
@@ -137,8 +152,15 @@ export function benchResponder(options: {
     log: silentLog,
     mode: options.provider.mode,
   };
+  if (!client) {
+    return {
+      respondOnce: async (input) => ({ result: await respond(input, deps), replayed: false }),
+      ledger,
+      events,
+    };
+  }
   const once = idempotentOn({
-    client: options.client,
+    client,
     tableName: BENCH_STATE_TABLE,
     scope: 'respond',
     keyOf: (input: RespondInput) => incidentIdFor(input.detection),

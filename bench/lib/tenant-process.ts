@@ -61,7 +61,10 @@ export async function startTenantProcess(
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const exited = new Promise<undefined>((resolve) => child.once('exit', () => resolve(undefined)));
   const nextLine = async (): Promise<string> => {
-    const line = await Promise.race([lines.next().then((r) => (r.done ? undefined : r.value)), exited]);
+    const line = await Promise.race([
+      lines.next().then((r) => (r.done ? undefined : r.value)),
+      exited,
+    ]);
     if (line === undefined) throw new Error('the simulated tenant process exited unexpectedly');
     return line;
   };

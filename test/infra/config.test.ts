@@ -1,8 +1,14 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadResponderConfig, PROJECT_ROOT } from '../../infra/config.ts';
+import {
+  loadResponderConfig,
+  PROJECT_ROOT,
+  SSF_TRANSMITTERS_MAX_CHARS,
+} from '../../infra/config.ts';
+import { lambdaEnv } from '../../shared/config/lambda-env.ts';
 import { ConfigError } from '../../shared/domain/errors.ts';
 import { cdkJsonContext } from './support.ts';
 
@@ -31,6 +37,7 @@ describe('deployment configuration (cdk.json context)', () => {
     expect(config.oktaEventSources).toEqual([]);
     expect(config.maxConcurrency).toBe(10);
     expect(config.graphBaseUrl).toBe('https://graph.microsoft.com');
+    expect(config.ssfTransmitters).toEqual([]);
     expect(config.embedded.ownership).toEqual(shipped('ownership.default.json'));
     expect(config.embedded.ticketSla).toEqual(shipped('ticket-sla.default.json'));
     expect(config.embedded.policy.blastRadius).toEqual(
@@ -84,10 +91,6 @@ describe('deployment configuration (cdk.json context)', () => {
       { alarmEmail: 'soc@example.com', alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:soc' },
       'alarmTopicArn: give alarmEmail or alarmTopicArn, not both',
     ],
-    [
-      { ssfIssuer: 'https://tx.example' },
-      'ssfJwksUrl: ssfIssuer, ssfAudience and ssfJwksUrl go together',
-    ],
     [{ trustedPrincipals: ['arn:aws:iam::123:root'] }, 'trustedPrincipals[0]'],
     [{ logRetentionDays: 10 }, 'logRetentionDays: must be one of'],
     [
@@ -125,5 +128,87 @@ describe('deployment configuration (cdk.json context)', () => {
     expect(errorOf({ ticketSlaPath: path }).message).toMatch(
       /^cdk\.json context ticketSlaPath \(.+sla\.json\): cannot read a JSON file \(.+\)$/,
     );
+  });
+});
+
+describe('shared-signals transmitters (ssfTransmitters context)', () => {
+  const remote = {
+    issuer: 'https://transmitter.example',
+    audience: 'https://responder.example',
+    jwksUri: 'https://transmitter.example/jwks.json',
+    provider: 'entra',
+    tenantId: '395979b2-3921-4e47-adf8-f76fc76c27fc',
+  };
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const inline = {
+    issuer: 'https://okta.example',
+    audience: ['https://responder.example'],
+    jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1' }] },
+    provider: 'okta',
+    tenantId: 'example',
+    algorithms: ['ES256'],
+  };
+
+  it('accepts transmitters with a JWKS URL or inline public keys, as the receiver parses them', () => {
+    const config = loadResponderConfig(from({ ssfTransmitters: [remote, inline] }));
+    expect(config.ssfTransmitters).toEqual([remote, inline]);
+  });
+
+  it('reads `cdk synth -c ssfTransmitters=[...]` as JSON', () => {
+    const config = loadResponderConfig(from({ ssfTransmitters: JSON.stringify([remote]) }));
+    expect(config.ssfTransmitters).toEqual([remote]);
+  });
+
+  it.each([
+    [[{ ...remote, jwksUri: undefined }], 'ssfTransmitters[0].jwksUri: give exactly one of'],
+    [[remote, { ...inline, provider: 'ping' }], 'ssfTransmitters[1].provider'],
+    [
+      [{ ...remote, jwksUri: 'http://transmitter.example/jwks.json' }],
+      'ssfTransmitters[0].jwksUri',
+    ],
+    [[{ ...remote, algorithms: ['HS256'] }], 'ssfTransmitters[0].algorithms[0]'],
+    [[{ ...remote, audience: [] }], 'ssfTransmitters[0].audience'],
+    [['https://transmitter.example'], 'ssfTransmitters[0]: '],
+    [{ issuer: 'https://transmitter.example' }, 'ssfTransmitters: '],
+    ['https://transmitter.example', 'ssfTransmitters: '],
+  ])('refuses %j naming the transmitter and field', (ssfTransmitters, expected) => {
+    const error = errorOf({ ssfTransmitters });
+    expect(error.message).toContain('invalid cdk.json context');
+    expect(error.message).toContain(expected);
+  });
+
+  it('refuses private or symmetric keys in an inline JWKS', () => {
+    const leaked = { ...inline, jwks: { keys: [privateKey.export({ format: 'jwk' })] } };
+    expect(errorOf({ ssfTransmitters: [leaked] }).message).toContain(
+      'ssfTransmitters[0].jwks.keys: must hold public keys only',
+    );
+  });
+
+  it('refuses a second transmitter with the same issuer, which the receiver would never pick', () => {
+    const error = errorOf({ ssfTransmitters: [remote, inline, { ...remote, tenantId: 'other' }] });
+    expect(error.message).toBe(
+      'invalid cdk.json context: ssfTransmitters[2].issuer: https://transmitter.example is already ssfTransmitters[0]: one entry per issuer',
+    );
+  });
+
+  it('refuses transmitters whose JSON does not fit the Lambda variable, saying how to fix it', () => {
+    const many = Array.from({ length: 12 }, (_, i) => ({
+      ...inline,
+      issuer: `https://tx${i}.example`,
+    }));
+    const length = JSON.stringify(
+      loadResponderConfig(from({ ssfTransmitters: many.slice(0, 1) })).ssfTransmitters,
+    ).length;
+    expect(length * 12).toBeGreaterThan(SSF_TRANSMITTERS_MAX_CHARS);
+    expect(errorOf({ ssfTransmitters: many }).message).toMatch(
+      /^cdk\.json context ssfTransmitters: \d+ characters of JSON, but intake-api's SSF_TRANSMITTERS variable holds at most 3500: give jwksUri instead of inline jwks, or fewer transmitters$/,
+    );
+  });
+
+  it('checks the same limit the Lambda configuration enforces', () => {
+    const at = (length: number) => () =>
+      lambdaEnv({ LEDGER_TABLE_NAME: 'ledger', SSF_TRANSMITTERS: 'x'.repeat(length) });
+    expect(at(SSF_TRANSMITTERS_MAX_CHARS)).not.toThrow();
+    expect(at(SSF_TRANSMITTERS_MAX_CHARS + 1)).toThrow(/SSF_TRANSMITTERS/);
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -74,6 +74,33 @@ describe('ResponderFunction bundling', () => {
 
   it('gives CommonJS dependencies a require for Node built-ins', () => {
     expect(invokeBundle({}).platform).toBe(process.platform);
+  });
+
+  it("takes the SDK's credentials from the Lambda environment", () => {
+    const credentials = invokeBundle({
+      AWS_ACCESS_KEY_ID: 'ASIAPROBEEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'probe-secret',
+      AWS_SESSION_TOKEN: 'probe-token',
+    }).credentials;
+    expect(credentials).toBe('accessKeyId ASIAPROBEEXAMPLE');
+  });
+
+  it('looks nowhere else for credentials: no profile file, SSO cache or instance metadata', () => {
+    // A profile that the stock chain would read is ignored: Lambda never has one.
+    const home = mkdtempSync(join(tmpdir(), 'responder-probe-home-'));
+    try {
+      mkdirSync(join(home, '.aws'));
+      writeFileSync(
+        join(home, '.aws', 'credentials'),
+        '[default]\naws_access_key_id = AKIAFROMPROFILE\naws_secret_access_key = from-profile\n',
+      );
+      expect(invokeBundle({ HOME: home }).credentials).toBe(
+        'refused: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set: this bundle only reads credentials from the Lambda environment',
+      );
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+    expect(bundle).not.toContain('defaultProvider::fromIni');
   });
 
   it('bundles the AWS SDK instead of importing the runtime copy', () => {

@@ -146,14 +146,12 @@ describe('respond handler', () => {
   });
 
   it('fails only the record whose containment was throttled, so SQS redelivers just that one', async () => {
-    iam
-      .on(PutRolePolicyCommand)
-      .rejects(
-        Object.assign(new Error('Rate exceeded'), {
-          name: 'Throttling',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    iam.on(PutRolePolicyCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'Throttling',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const other = JSON.parse(guardDuty);
     other.detail.id = 'another-finding-id';
     other.detail.resource.accessKeyDetails.userName = 'halvorsen-batch-role';

@@ -22,6 +22,12 @@ const EXAMPLES: Record<string, string> = {
   'workload-credential-exposed': 'contained',
 };
 
+const EXFILTRATION = 'test/fixtures/guardduty/instance-credential-exfiltration-outside-aws.json';
+const IDENTITY_CENTER_SESSION = 'test/fixtures/securityhub/asff-role-session-reuse.json';
+const ACCESS_KEY_ANOMALY = 'test/fixtures/securityhub/ocsf-iam-user-anomalous-behavior.json';
+const EC2_ROLE = 'halvorsen-api-ec2-role';
+const SSO_ROLE = 'AWSReservedSSO_PowerUserAccess_7c1d2e9f0a3b4c5d';
+
 let runtime: LocalRuntime;
 let stateDir: string;
 
@@ -101,14 +107,95 @@ describe('local mode', () => {
     ['test/fixtures/entra/anomalous-token-with-signin.json', 'contained'],
     ['test/fixtures/native/eventbridge-session-compromise.json', undefined],
     ['test/fixtures/okta/session-context-change.json', 'notCovered'],
-    ['test/fixtures/guardduty/instance-credential-exfiltration-outside-aws.json', 'notCovered'],
-    ['test/fixtures/securityhub/asff-role-session-reuse.json', 'notCovered'],
-    ['test/fixtures/securityhub/ocsf-iam-user-anomalous-behavior.json', 'notCovered'],
+    // AWS detections act on the simulated IAM; the tests below say what each one did there.
+    [EXFILTRATION, 'contained'],
+    [IDENTITY_CENTER_SESSION, undefined],
+    [ACCESS_KEY_ANOMALY, undefined],
   ])('handles the source event %s', async (path, status) => {
     const result = await runtime.handle(load(path));
     if (status) expect(result.status).toBe(status);
     expect(result.findings.length).toBeGreaterThan(0);
     expect((await runtime.handle(load(path))).replayed).toBe(true);
+  });
+
+  it('contains the GuardDuty instance-credential exfiltration in the simulated IAM: deny policy on the role, verified, recorded', async () => {
+    const iam = runtime.simulatedAwsIam;
+    if (!iam) throw new Error('expected the simulated AWS IAM');
+    const result = await runtime.handle(load(EXFILTRATION));
+    expect(result.mode).toBe('simulated');
+    const policyName = `RevokeOlderSessions-${result.incidentId}`;
+    const cutoff = result.verification?.sessionsValidFrom;
+    expect(result.verification?.verified).toBe(true);
+    expect(cutoff).toBeDefined();
+
+    expect(iam.state.inlinePolicyNames(EC2_ROLE)).toContain(policyName);
+    expect(JSON.parse(iam.state.inlinePolicy(EC2_ROLE, policyName) ?? '{}')).toMatchObject({
+      Statement: [
+        {
+          Effect: 'Deny',
+          Action: ['*'],
+          Condition: { DateLessThan: { 'aws:TokenIssueTime': cutoff } },
+        },
+      ],
+    });
+    // The role's own policy is untouched, and the change survives in the state folder.
+    expect(iam.state.inlinePolicy(EC2_ROLE, 'halvorsen-api-shipments-read')).toBeDefined();
+    const saved = readFileSync(join(stateDir, 'simulated-aws-iam.json'), 'utf8');
+    expect(saved).toContain(policyName);
+
+    const records = (await runtime.ledger.query({ incidentId: result.incidentId, limit: 1000 }))
+      .records;
+    const recorded = records
+      .filter(
+        (r) =>
+          r.kind === 'containment.action' &&
+          r.data.action === 'denyOlderSessions' &&
+          r.status === 'succeeded',
+      )
+      .flatMap((r) => (r.data.restore as unknown[] | undefined) ?? []);
+    expect(recorded).toEqual([{ kind: 'awsDenyPolicy', roleName: EC2_ROLE, policyName }]);
+  });
+
+  it('leaves the IAM Identity Center role session to IAM Identity Center, and says so', async () => {
+    const iam = runtime.simulatedAwsIam;
+    if (!iam) throw new Error('expected the simulated AWS IAM');
+    const result = await runtime.handle(load(IDENTITY_CENTER_SESSION));
+    expect(result.mode).toBe('simulated');
+    expect(result.status).not.toBe('notCovered');
+    expect(result.containment.filter((line) => line.status === 'succeeded')).toEqual([]);
+    expect(result.containment).toContainEqual(
+      expect.objectContaining({
+        action: 'denyOlderSessions',
+        status: 'skipped',
+        note: expect.stringContaining(
+          'notApplicable: IAM Identity Center roles cannot be edited in IAM',
+        ),
+      }),
+    );
+    expect(result.verification).toBeUndefined();
+    expect(iam.state.inlinePolicyNames(SSO_ROLE)).toEqual([]);
+    expect(iam.requests().filter((r) => r.params.RoleName === SSO_ROLE)).toEqual([]);
+  });
+
+  it("holds the medium-severity access-key finding for approval: the user's key stays active", async () => {
+    const iam = runtime.simulatedAwsIam;
+    if (!iam) throw new Error('expected the simulated AWS IAM');
+    const result = await runtime.handle(load(ACCESS_KEY_ANOMALY));
+    expect(result.mode).toBe('simulated');
+    expect(result.status).not.toBe('notCovered');
+    expect(result.approval?.actions).toContain('removeCredentials');
+    expect(result.containment).toContainEqual(
+      expect.objectContaining({
+        action: 'removeCredentials',
+        status: 'skipped',
+        note: expect.stringContaining('approvalRequired'),
+      }),
+    );
+    expect(result.containment.filter((line) => line.status === 'succeeded')).toEqual([]);
+    expect(iam.state.accessKey('svc-shipment-export', 'AKIAWJ6KQ3XRB7NDL2FE')?.status).toBe(
+      'Active',
+    );
+    expect(iam.requests().filter((r) => r.action === 'UpdateAccessKey')).toEqual([]);
   });
 
   it('leaves the ledger intact after all of it', async () => {
