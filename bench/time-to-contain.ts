@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { join } from 'node:path';
 import { EntraIdentityProvider } from '../shared/adapters/graph/entra-identity-provider.ts';
 import type { EmbeddedDynamoDb } from '../shared/local/embedded-dynamodb.ts';
 import {
   BLAST_RADIUS_NOTE,
   benchPolicy,
   detectionEventText,
-  ROOT,
+  exampleDetection,
   seedWithUsers,
 } from './lib/fixtures.ts';
 import { loadAverage } from './lib/machine.ts';
@@ -177,9 +175,7 @@ async function measureAt(
 export async function measureTimeToContain(
   options: TimeToContainOptions,
 ): Promise<TimeToContainReport> {
-  const template = JSON.parse(
-    readFileSync(join(ROOT, 'examples/aitm-phished-admin.json'), 'utf8'),
-  ) as Record<string, unknown>;
+  const template = exampleDetection('aitm-phished-admin');
   const db = await startBenchDynamoDb();
   try {
     const points: TimeToContainPoint[] = [];

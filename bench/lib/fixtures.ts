@@ -73,6 +73,11 @@ export function exampleDetections(): Json[] {
     .map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as Json);
 }
 
+/** One sample detection from examples/, by file name without `.json`. */
+export function exampleDetection(name: string): Json {
+  return JSON.parse(readFileSync(join(ROOT, 'examples', `${name}.json`), 'utf8')) as Json;
+}
+
 /**
  * One detection as the respond queue receives it: an EventBridge `Session Compromise Detected`
  * event from a trusted source, as JSON text, with a fresh detection id, the given subject and

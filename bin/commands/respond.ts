@@ -55,7 +55,7 @@ function contractView(response: LocalResponse) {
 function summary(response: LocalResponse): string {
   const lines = [
     `incident ${response.incidentId} (detection ${response.detectionId})`,
-    `mode: ${response.mode}${response.mode === 'simulated' ? ' (simulated tenant: no real identity was touched)' : ''}${response.mode === 'dry-run' ? ' (nothing was called)' : ''}`,
+    `mode: ${response.mode}${response.mode === 'simulated' ? ' (simulated identity provider: no real identity was touched)' : ''}${response.mode === 'dry-run' ? ' (nothing was called)' : ''}`,
     `status: ${response.status}${response.replayed ? ' (already handled: nothing changed this time)' : ''}`,
   ];
   if (response.timeToContainMs !== undefined)

@@ -7,7 +7,7 @@
  */
 
 /** The SDK's `AwsCredentialIdentity`, spelled out: this file must not depend on SDK packages. */
-export interface LambdaCredentials {
+interface LambdaCredentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;

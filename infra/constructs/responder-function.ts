@@ -19,15 +19,15 @@ const EMBEDDED_CONFIG_DEFINE = 'process.env.RESPONDER_EMBEDDED_CONFIG';
  * ESM output still contains CommonJS dependencies that call `require` (the AWS SDK's and
  * Powertools' transitive deps); give them one. Aliased so minified code cannot collide.
  */
+const REQUIRE_SHIM =
+  "import { createRequire as __responderCreateRequire } from 'node:module'; const require = __responderCreateRequire(import.meta.url);";
+
 /**
  * Lambda's credentials are always in the environment: the SDK's default chain is replaced by
  * an environment-only provider (resolved from the project root, where esbuild runs).
  */
-export const LAMBDA_CREDENTIALS_PROVIDER = 'infra/bundling/lambda-aws-credentials.ts';
+const LAMBDA_CREDENTIALS_PROVIDER = 'infra/bundling/lambda-aws-credentials.ts';
 const CREDENTIALS_ALIAS = `@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS_PROVIDER}`;
-
-const REQUIRE_SHIM =
-  "import { createRequire as __responderCreateRequire } from 'node:module'; const require = __responderCreateRequire(import.meta.url);";
 
 export interface ResponderFunctionProps {
   /** Handler file relative to the repository root, e.g. `functions/respond/handler.ts`. */
@@ -48,8 +48,9 @@ export interface ResponderFunctionProps {
 /**
  * Every responder Lambda: Node 24 on arm64, one ESM file bundled locally by esbuild (minified,
  * tree-shaken, source-mapped, AWS SDK included so the size measured is the size deployed and
- * the SDK version is the one tested, its credential chain cut to the environment), X-Ray active, JSON logs in its own log group with a
- * retention, and a role that starts with nothing but writing to that log group.
+ * the SDK version is the one tested; its credential chain cut to the environment), X-Ray
+ * active, JSON logs in its own log group with a retention, and a role that starts with nothing
+ * but writing to that log group.
  */
 export class ResponderFunction extends NodejsFunction {
   /** The function's own log group (retention set, kept on stack deletion). */

@@ -71,7 +71,7 @@ export async function startLocalServer(
   });
   const releaseApi = createReleaseApi({
     ledger: runtime.ledger,
-    identityProviderFor: () => runtime.identityProvider,
+    identityProviderFor: (detection) => runtime.identityProviderFor(detection),
     clock: systemClock,
   });
 

@@ -240,6 +240,8 @@ function statusOf(
   if (!covered) return 'notCovered';
   if (contained) {
     const ran = contained.outcomes.filter((o) => o.status !== 'skipped');
+    // The provider declined every action (not applicable to this principal, say).
+    if (ran.length === 0) return plan.approval.required ? 'awaitingApproval' : 'nothingToDo';
     const failed = ran.filter((o) => o.status === 'failed').length;
     if (ran.length > 0 && failed === ran.length) return 'notContained';
     return failed > 0 ? 'partiallyContained' : 'contained';

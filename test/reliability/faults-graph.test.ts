@@ -206,9 +206,9 @@ describe('Graph faults through the respond queue', () => {
       expect(records[0]?.data.detection).toMatchObject({ detectionId: detection.detectionId });
       if (outcome.kind === 'deadLettered') {
         expect(outcome.error).toBeInstanceOf(RetryableContainmentError);
-        expect(
-          records.some((r) => r.kind === 'containment.action' && r.status === 'failed'),
-        ).toBe(true);
+        expect(records.some((r) => r.kind === 'containment.action' && r.status === 'failed')).toBe(
+          true,
+        );
       }
     }
     const kindsSeen = outcomes.map((o) => o.kind);

@@ -17,13 +17,9 @@ import type { ContainmentWindow } from '../../shared/ports/containment-window.ts
 import type { EventPublisher, ResponderEvent } from '../../shared/ports/events.ts';
 import type { LedgerWriter } from '../../shared/ports/ledger.ts';
 import { silentLog } from '../../shared/ports/log.ts';
-import {
-  type RespondDeps,
-  type RespondResult,
-  respond,
-} from '../../shared/use-cases/respond.ts';
+import { type RespondDeps, type RespondResult, respond } from '../../shared/use-cases/respond.ts';
 import { createTestTable, type TestTable } from '../support/dynamodb-local.ts';
-import { readJson, ROOT } from './support.ts';
+import { ROOT, readJson } from './support.ts';
 
 /**
  * The respond use case wired as the respond Lambda wires it, with local parts: the simulated
@@ -168,4 +164,3 @@ export async function throughQueue(
   }
   return { kind: 'deadLettered', receives: maxReceiveCount, error };
 }
-

@@ -16,7 +16,7 @@ import {
  * shapes, for exactly the actions the AWS IAM identity provider calls.
  */
 
-export const IAM_API_VERSION = '2010-05-08';
+const IAM_API_VERSION = '2010-05-08';
 const XML_NAMESPACE = 'https://iam.amazonaws.com/doc/2010-05-08/';
 const MAX_BODY_BYTES = 1024 * 1024;
 
