@@ -114,7 +114,6 @@ export type Signals = z.infer<typeof signalsSchema>;
 export type SignalName = keyof Signals;
 export type Severity = Detection['severity'];
 export type Subject = Detection['subject'];
-type Partner = z.infer<typeof partnerSchema>;
 
 /** Validates a native detection; the error names each offending field. */
 export function parseDetection(input: unknown): Result<Detection, InvalidInputError> {

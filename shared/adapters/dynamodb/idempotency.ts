@@ -7,10 +7,11 @@ import { STATE_TTL_ATTRIBUTE } from './state-table-definition.ts';
 /** How long the caller may still run: the Lambda context, or a fixed budget outside Lambda. */
 type Deadline = Pick<Context, 'getRemainingTimeInMillis'>;
 
-export interface Idempotent<I, O> {
-  /** Runs `work` once per key; a repeat returns the stored result and says it was a replay. */
-  (input: I, deadline?: Deadline): Promise<{ result: O; replayed: boolean }>;
-}
+/** Runs `work` once per key; a repeat returns the stored result and says it was a replay. */
+type Idempotent<I, O> = (
+  input: I,
+  deadline?: Deadline,
+) => Promise<{ result: O; replayed: boolean }>;
 
 // Outside Lambda an in-progress record expires after this, so a crashed run can be retried.
 const LOCAL_DEADLINE: Deadline = { getRemainingTimeInMillis: () => 5 * 60_000 };
