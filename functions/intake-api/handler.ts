@@ -1,6 +1,6 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { awsClients } from '../../shared/adapters/aws-clients.ts';
+import { sqsClient } from '../../shared/adapters/aws-clients.ts';
 import { fromApiGateway, toApiGateway } from '../../shared/adapters/http/api-gateway.ts';
 import { createIntakeApi } from '../../shared/adapters/http/intake-api.ts';
 import { ledgerFor, replayGuardFor } from '../../shared/aws/runtime.ts';
@@ -19,7 +19,7 @@ const env = lambdaEnv(process.env, ['RESPOND_QUEUE_URL']);
 const transmitters = ssfTransmittersFrom(env.SSF_TRANSMITTERS, 'SSF_TRANSMITTERS');
 
 async function enqueue(result: DetectionResult): Promise<Record<string, unknown>> {
-  const sent = await awsClients.sqs().send(
+  const sent = await sqsClient().send(
     new SendMessageCommand({
       QueueUrl: env.RESPOND_QUEUE_URL,
       MessageBody: JSON.stringify(result.detection),

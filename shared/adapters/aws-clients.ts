@@ -7,19 +7,18 @@ import { tracer } from '../observability.ts';
 /**
  * The one place SDK clients are made: created on first use and reused across invocations, so a
  * warm Lambda keeps its connections, and traced by Powertools Tracer (X-Ray subsegments).
- * Region and credentials come from the Lambda environment.
+ * Region and credentials come from the Lambda environment. One export per client, so a bundle
+ * carries only the clients its function uses.
  */
-const cache = new Map<string, unknown>();
-
-function once<T>(name: string, make: () => T): T {
-  if (!cache.has(name)) cache.set(name, make());
-  return cache.get(name) as T;
+function lazy<T>(make: () => T): () => T {
+  let client: T | undefined;
+  return () => {
+    client ??= make();
+    return client;
+  };
 }
 
-export const awsClients = {
-  dynamodb: () => once('dynamodb', () => tracer.captureAWSv3Client(new DynamoDBClient({}))),
-  eventBridge: () =>
-    once('eventBridge', () => tracer.captureAWSv3Client(new EventBridgeClient({}))),
-  sqs: () => once('sqs', () => tracer.captureAWSv3Client(new SQSClient({}))),
-  iam: () => once('iam', () => tracer.captureAWSv3Client(new IAMClient({}))),
-};
+export const dynamoDbClient = lazy(() => tracer.captureAWSv3Client(new DynamoDBClient({})));
+export const eventBridgeClient = lazy(() => tracer.captureAWSv3Client(new EventBridgeClient({})));
+export const sqsClient = lazy(() => tracer.captureAWSv3Client(new SQSClient({})));
+export const iamClient = lazy(() => tracer.captureAWSv3Client(new IAMClient({})));

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { awsClients } from '../adapters/aws-clients.ts';
+import { dynamoDbClient, eventBridgeClient, iamClient } from '../adapters/aws-clients.ts';
 import { AwsIamIdentityProvider } from '../adapters/aws-iam/provider.ts';
 import { DynamoDbContainmentWindow } from '../adapters/dynamodb/containment-window.ts';
 import { idempotentOn } from '../adapters/dynamodb/idempotency.ts';
@@ -57,7 +57,7 @@ async function identityProviders(
   }
   const accountId = process.env.RESPONDER_ACCOUNT_ID;
   const aws = accountId
-    ? new AwsIamIdentityProvider({ client: awsClients.iam(), accountIds: [accountId] })
+    ? new AwsIamIdentityProvider({ client: iamClient(), accountIds: [accountId] })
     : undefined;
   return (detection) =>
     detection.tenant.provider === 'entra'
@@ -91,7 +91,7 @@ export async function respondRuntime(
     new SecretsManagerSecretSource(),
     secretValues,
   );
-  const dynamodb = awsClients.dynamodb();
+  const dynamodb = dynamoDbClient();
   const ledger = new DynamoDbLedgerStore({ client: dynamodb, tableName: config.LEDGER_TABLE_NAME });
   const deps = {
     identityProviderFor: providerFor,
@@ -100,7 +100,7 @@ export async function respondRuntime(
     catalog: CONTROL_CATALOG,
     ownership: embedded.ownership,
     ledger,
-    events: new EventBridgePublisher(awsClients.eventBridge(), config.EVENT_BUS_NAME),
+    events: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
     clock: systemClock,
     log,
     mode: 'live' as const,
@@ -124,7 +124,7 @@ export async function respondRuntime(
 export function ledgerFor(env: NodeJS.ProcessEnv = process.env): DynamoDbLedgerStore {
   const config = lambdaEnv(env, ['LEDGER_TABLE_NAME']);
   return new DynamoDbLedgerStore({
-    client: awsClients.dynamodb(),
+    client: dynamoDbClient(),
     tableName: config.LEDGER_TABLE_NAME,
   });
 }
@@ -142,5 +142,5 @@ export async function releaseDeps(env: NodeJS.ProcessEnv = process.env) {
 /** The SSF receiver's replay guard, on the state table. */
 export function replayGuardFor(env: NodeJS.ProcessEnv = process.env): DynamoDbReplayGuard {
   const config = lambdaEnv(env, ['STATE_TABLE_NAME']);
-  return new DynamoDbReplayGuard(awsClients.dynamodb(), config.STATE_TABLE_NAME);
+  return new DynamoDbReplayGuard(dynamoDbClient(), config.STATE_TABLE_NAME);
 }
