@@ -8,7 +8,7 @@ import { tracer } from '../observability.ts';
  * The one place SDK clients are made: created on first use and reused across invocations, so a
  * warm Lambda keeps its connections, and traced by Powertools Tracer (X-Ray subsegments).
  * Region and credentials come from the Lambda environment. One export per client, so a bundle
- * carries only the clients its function uses.
+ * carries only the clients its function uses (`@__PURE__` lets esbuild drop the unused ones).
  */
 function lazy<T>(make: () => T): () => T {
   let client: T | undefined;
@@ -18,7 +18,11 @@ function lazy<T>(make: () => T): () => T {
   };
 }
 
-export const dynamoDbClient = lazy(() => tracer.captureAWSv3Client(new DynamoDBClient({})));
-export const eventBridgeClient = lazy(() => tracer.captureAWSv3Client(new EventBridgeClient({})));
-export const sqsClient = lazy(() => tracer.captureAWSv3Client(new SQSClient({})));
-export const iamClient = lazy(() => tracer.captureAWSv3Client(new IAMClient({})));
+export const dynamoDbClient = /* @__PURE__ */ lazy(() =>
+  tracer.captureAWSv3Client(new DynamoDBClient({})),
+);
+export const eventBridgeClient = /* @__PURE__ */ lazy(() =>
+  tracer.captureAWSv3Client(new EventBridgeClient({})),
+);
+export const sqsClient = /* @__PURE__ */ lazy(() => tracer.captureAWSv3Client(new SQSClient({})));
+export const iamClient = /* @__PURE__ */ lazy(() => tracer.captureAWSv3Client(new IAMClient({})));
