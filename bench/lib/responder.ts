@@ -19,14 +19,24 @@ import { CONTROL_CATALOG } from '../../shared/domain/controls/catalog.ts';
 import type { Subject } from '../../shared/domain/detection.ts';
 import type { ContainmentPolicy } from '../../shared/domain/guardrails.ts';
 import { incidentIdFor } from '../../shared/domain/incident.ts';
+import { chainEntries } from '../../shared/domain/ledger/chain.ts';
 import {
   type EmbeddedDynamoDb,
   startEmbeddedDynamoDb,
 } from '../../shared/local/embedded-dynamodb.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
+import type { ContainmentWindow } from '../../shared/ports/containment-window.ts';
 import type { EventPublisher, ResponderEvent } from '../../shared/ports/events.ts';
 import type { IdentityProvider } from '../../shared/ports/identity-provider.ts';
-import type { LedgerReader, LedgerWriter } from '../../shared/ports/ledger.ts';
+import type {
+  AppendResult,
+  LedgerEntry,
+  LedgerPage,
+  LedgerQuery,
+  LedgerReader,
+  LedgerRecord,
+  LedgerWriter,
+} from '../../shared/ports/ledger.ts';
 import { silentLog } from '../../shared/ports/log.ts';
 import { normalizeEvent } from '../../shared/sources/normalize.ts';
 import { type RespondInput, type RespondResult, respond } from '../../shared/use-cases/respond.ts';
@@ -39,8 +49,8 @@ import { TRUSTED_SOURCE } from './fixtures.ts';
  * Local. Only the event bus is replaced (by a counter): it is written after containment.
  */
 
-export const BENCH_LEDGER_TABLE = 'bench-ledger';
-export const BENCH_STATE_TABLE = 'bench-state';
+const BENCH_LEDGER_TABLE = 'bench-ledger';
+const BENCH_STATE_TABLE = 'bench-state';
 const MAX_MESSAGE_BYTES = 256 * 1024;
 
 /** DynamoDB Local in memory with the ledger and state tables. */
@@ -54,10 +64,61 @@ export function startBenchDynamoDb(): Promise<EmbeddedDynamoDb> {
 }
 
 /** Counts what the responder would put on the bus. */
-export class CountingPublisher implements EventPublisher {
+class CountingPublisher implements EventPublisher {
   published = 0;
   async publish(events: readonly ResponderEvent[]): Promise<void> {
     this.published += events.length;
+  }
+}
+
+/**
+ * A ledger whose records leave the process, as they do to DynamoDB: each append builds and
+ * hash-chains the records with the real chain code, then keeps only what a query needs to
+ * account for a detection (kind, step, status, position, hash), not the payloads. So a long
+ * run in memory holds what a Lambda would, not 1,000 incidents' worth of records.
+ */
+export class ShippedLedger implements LedgerWriter, LedgerReader {
+  readonly #chains = new Map<string, LedgerRecord[]>();
+  bytesShipped = 0;
+
+  async append(incidentId: string, entries: readonly LedgerEntry[]): Promise<AppendResult> {
+    const chain = this.#chains.get(incidentId) ?? [];
+    this.#chains.set(incidentId, chain);
+    const seen = new Set(chain.map((record) => record.stepKey));
+    const fresh = entries.filter((entry) => !seen.has(entry.stepKey) && seen.add(entry.stepKey));
+    const last = chain.at(-1);
+    const appended = chainEntries({
+      incidentId,
+      head: last ? { seq: last.seq, hash: last.hash } : undefined,
+      entries: fresh,
+      recordedAt: new Date().toISOString(),
+    });
+    for (const record of appended) {
+      this.bytesShipped += JSON.stringify(record).length;
+      const { kind, stepKey, status, seq, hash, prevHash, recordedAt } = record;
+      chain.push({
+        incidentId,
+        kind,
+        stepKey,
+        seq,
+        hash,
+        prevHash,
+        recordedAt,
+        data: {},
+        ...(status === undefined ? {} : { status }),
+      });
+    }
+    return {
+      appended,
+      duplicates: entries.length - fresh.length,
+      records: chain.length,
+      head: chain.at(-1)?.hash ?? '',
+    };
+  }
+
+  /** By incident only: enough to account for each detection at the end of a run. */
+  async query(query: LedgerQuery): Promise<LedgerPage> {
+    return { records: query.incidentId ? [...(this.#chains.get(query.incidentId) ?? [])] : [] };
   }
 }
 
@@ -119,6 +180,7 @@ export function respondInputFrom(body: string): RespondInput {
 export interface BenchResponder {
   respondOnce(input: RespondInput): Promise<{ result: RespondResult; replayed: boolean }>;
   ledger: LedgerWriter & LedgerReader;
+  window: ContainmentWindow;
   events: CountingPublisher;
 }
 
@@ -131,19 +193,29 @@ export function benchResponder(options: {
   client?: DynamoDBClient;
   provider: IdentityProvider;
   policy: ContainmentPolicy;
+  /** In memory: share another responder's ledger and window (one table in AWS). */
+  shareStateWith?: BenchResponder;
+  /** In memory: keep records whole (`keep`, the default) or only their skeleton (`ship`). */
+  ledger?: 'keep' | 'ship';
 }): BenchResponder {
-  const { client } = options;
-  const ledger = client
-    ? new DynamoDbLedgerStore({ client, tableName: BENCH_LEDGER_TABLE })
-    : new InMemoryLedgerStore();
+  const { client, shareStateWith } = options;
+  const ledger =
+    shareStateWith?.ledger ??
+    (client
+      ? new DynamoDbLedgerStore({ client, tableName: BENCH_LEDGER_TABLE })
+      : options.ledger === 'ship'
+        ? new ShippedLedger()
+        : new InMemoryLedgerStore());
   const events = new CountingPublisher();
   const deps = {
     identityProviderFor: (detection: { tenant: { provider: string } }) =>
       detection.tenant.provider === 'entra' ? options.provider : undefined,
     policy: options.policy,
-    window: client
-      ? new DynamoDbContainmentWindow(client, BENCH_STATE_TABLE)
-      : new InMemoryContainmentWindow(),
+    window:
+      shareStateWith?.window ??
+      (client
+        ? new DynamoDbContainmentWindow(client, BENCH_STATE_TABLE)
+        : new InMemoryContainmentWindow()),
     catalog: CONTROL_CATALOG,
     ownership: defaultOwnershipMap,
     ledger,
@@ -156,6 +228,7 @@ export function benchResponder(options: {
     return {
       respondOnce: async (input) => ({ result: await respond(input, deps), replayed: false }),
       ledger,
+      window: deps.window,
       events,
     };
   }
@@ -166,5 +239,5 @@ export function benchResponder(options: {
     keyOf: (input: RespondInput) => incidentIdFor(input.detection),
     work: (input: RespondInput) => respond(input, deps),
   });
-  return { respondOnce: (input) => once(input), ledger, events };
+  return { respondOnce: (input) => once(input), ledger, window: deps.window, events };
 }

@@ -28,7 +28,7 @@ export interface ServedTenant {
 }
 
 /** What the tenant answered on its Graph listener (login requests are not counted). */
-export interface TenantStats {
+interface TenantStats {
   graphRequests: number;
   /** Arrival times (epoch ms) of the writes (POST/PATCH/DELETE) it accepted with a 2xx. */
   acceptedWritesAt: number[];
@@ -73,6 +73,9 @@ export async function startTenantProcess(
     return {
       served,
       async stats() {
+        if (child.exitCode !== null || child.stdin.writableEnded) {
+          throw new Error('the simulated tenant process has exited');
+        }
         child.stdin.write('stats\n');
         return JSON.parse(await nextLine()) as TenantStats;
       },

@@ -60,6 +60,11 @@ export interface LocalRuntimeOptions {
   log?: Log;
   /** Added to every simulated Graph answer (demos, benchmarks). */
   simulatedLatencyMs?: number;
+  /**
+   * Simulated tenant only: drop Identity Protection's documented 1 request/s, on both sides
+   * (tests whose subject is not that pacing; each marking otherwise waits a second).
+   */
+  unpacedIdentityProtection?: boolean;
 }
 
 /** What `responder respond --json` prints: the contract's fields, plus what happened to tickets. */
@@ -131,8 +136,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ...(options.simulatedLatencyMs !== undefined
           ? { latencyMs: options.simulatedLatencyMs }
           : {}),
+        ...(options.unpacedIdentityProtection
+          ? { throttling: { identityProtectionPerSecond: false } }
+          : {}),
       });
-      identityProvider = createSimulatedEntraProvider(simulatedTenant);
+      identityProvider = createSimulatedEntraProvider(
+        simulatedTenant,
+        options.unpacedIdentityProtection ? { limits: { identityProtectionIntervalMs: 0 } } : {},
+      );
     }
     let awsProvider: AwsIamIdentityProvider;
     if (liveAwsAccount) {
@@ -162,6 +173,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const ledger = new LedgerStore({ client: db.client, tableName: LOCAL_LEDGER_TABLE });
     const tickets = new TicketSystems({ connections, stateDir });
+    const ticketDeps = { ledger, tickets, clock: systemClock };
+    const checkpoint = coalescingCheckpoints((incidents) =>
+      ledger.writeCheckpoint({ settleMs: 0, incidents }),
+    );
     const eventLog = join(stateDir, 'events.ndjson');
 
     const handleOnce = idempotentOn({
@@ -184,14 +199,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           mode: identityProvider.mode,
         });
         // In AWS the bus routes these to the ticket queue; here they are handled in-process.
-        const ticketOutcomes = await openTickets(bus.remediationRequests(), {
-          ledger,
-          tickets,
-          clock: systemClock,
-        });
+        const requests = bus.remediationRequests();
+        const ticketOutcomes = await openTickets(requests, ticketDeps);
         // AWS checkpoints on a schedule; locally every run attests its incident at once.
-        await ledger.writeCheckpoint({ settleMs: 0 });
-        return { ...result, tickets: ticketOutcomes };
+        await checkpoint(incidentIdFor(input.detection));
+        // No queue retries a ticket locally: the stored answer keeps what a later delivery retries.
+        const pendingTickets = requests.filter((_, index) => {
+          const outcome = ticketOutcomes[index];
+          return outcome?.status === 'failed' && outcome.retryable;
+        });
+        return { ...result, tickets: ticketOutcomes, pendingTickets };
       },
     });
 
@@ -206,7 +223,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       identityProviderFor,
       async handle(input) {
         const { result, replayed } = await handleOnce(input);
-        return { ...result, replayed };
+        const { pendingTickets, ...response } = result;
+        // Answers stored before pending tickets were kept have none.
+        if (replayed && (pendingTickets ?? []).length > 0) {
+          // A redelivery retries the tickets that failed retryably (idempotent: dedupe keys).
+          const retried = await openTickets(pendingTickets ?? [], ticketDeps);
+          await checkpoint(incidentIdFor(input.detection));
+          response.tickets = response.tickets.map(
+            (ticket) =>
+              retried.find(
+                (r) => r.ownerRole === ticket.ownerRole && r.ownerTeam === ticket.ownerTeam,
+              ) ?? ticket,
+          );
+        }
+        return { ...response, replayed };
       },
       async close() {
         identityProvider.close();
@@ -241,6 +271,33 @@ function liveAwsAccountFromEnv(env: NodeJS.ProcessEnv): string | undefined {
     );
   }
   return accountId;
+}
+
+/**
+ * Local checkpoints one at a time: concurrent detections each asking for one would race for the
+ * next checkpoint position until one of them gave up and failed its detection. A request made
+ * while one runs joins the single follow-up, which starts after it and names its incident (a
+ * record stamped before the running checkpoint's cutoff may commit after it read the heads).
+ */
+function coalescingCheckpoints(
+  write: (incidents: readonly string[]) => Promise<unknown>,
+): (incidentId: string) => Promise<void> {
+  let tail: Promise<unknown> = Promise.resolve();
+  let next: { run: Promise<void>; incidents: Set<string> } | undefined;
+  return (incidentId) => {
+    if (next) {
+      next.incidents.add(incidentId);
+      return next.run;
+    }
+    const incidents = new Set([incidentId]);
+    const run = tail.then(async () => {
+      next = undefined;
+      await write([...incidents]);
+    });
+    next = { run, incidents };
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }
 
 function withDryRun(policy: ContainmentPolicy, dryRun: boolean | undefined): ContainmentPolicy {

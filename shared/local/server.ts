@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import { DynamoDbReplayGuard } from '../adapters/dynamodb/replay-guard.ts';
 import { createIntakeApi } from '../adapters/http/intake-api.ts';
 import { createLedgerApi } from '../adapters/http/ledger-api.ts';
@@ -11,6 +12,7 @@ import { ssfTransmittersFrom } from '../config/ssf-transmitters.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { Log } from '../ports/log.ts';
 import { createSetPushReceiver } from '../sources/ssf/push.ts';
+import { RetryableContainmentError } from '../use-cases/respond.ts';
 import { LOCAL_STATE_TABLE, type LocalRuntime } from './runtime.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024; // the APIs apply their own, smaller limits
@@ -87,10 +89,7 @@ export async function startLocalServer(
   const server: Server = createServer((req, res) => {
     readRequest(req)
       .then(route)
-      .catch((error: unknown) => {
-        options.log.error('request failed', { error: String(error) });
-        return json(500, { error: 'internal_error' });
-      })
+      .catch((error: unknown) => answerFailure(error, options.log))
       .then((response) => {
         res.writeHead(response.status, { ...response.headers, 'x-responder-mode': runtime.mode });
         res.end(response.body);
@@ -102,6 +101,31 @@ export async function startLocalServer(
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * A delivery that did not finish: a duplicate still being handled (409) or a transient
+ * containment failure, whose state is already in the ledger (503) are answered as such, with
+ * Retry-After, so the sender redelivers; anything else is an internal error.
+ */
+function answerFailure(error: unknown, log: Log): HttpResponse {
+  const retryLater = (status: number, body: Record<string, unknown>): HttpResponse => {
+    const response = json(status, body);
+    response.headers['retry-after'] = '1';
+    return response;
+  };
+  if (error instanceof IdempotencyAlreadyInProgressError) {
+    return retryLater(409, {
+      error: 'in_progress',
+      message: 'this detection is being handled by another delivery: send it again for its answer',
+    });
+  }
+  if (error instanceof RetryableContainmentError) {
+    log.warn('containment failed transiently', { incidentId: error.result.incidentId });
+    return retryLater(503, { error: 'retry_later', message: error.message, result: error.result });
+  }
+  log.error('request failed', { error: String(error) });
+  return json(500, { error: 'internal_error' });
 }
 
 async function readRequest(req: IncomingMessage): Promise<HttpRequest> {

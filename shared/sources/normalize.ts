@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../domain/errors.ts';
+import { parseWith } from '../domain/validation.ts';
 import {
   ENTRA_DETAIL_TYPE,
   normalizeEntraEnvelope,
@@ -7,10 +8,11 @@ import {
 } from './entra.ts';
 import { envelopeProbe } from './eventbridge.ts';
 import { GUARDDUTY_DETAIL_TYPE, GUARDDUTY_SOURCE, normalizeGuardDuty } from './guardduty.ts';
+import { locateInSource } from './locate.ts';
 import { NATIVE_DETAIL_TYPE, normalizeNativeDetection, normalizeNativeEvent } from './native.ts';
 import { normalizeOkta, OKTA_DETAIL_TYPE, OKTA_SOURCE_PREFIX } from './okta.ts';
 import { rawSha256 } from './raw.ts';
-import type { NormalizeResult } from './result.ts';
+import { DraftRejectedError, type NormalizeResult } from './result.ts';
 import {
   ASFF_DETAIL_TYPES,
   normalizeSecurityHubAsff,
@@ -41,6 +43,14 @@ export interface NormalizeContext {
  * what is accepted.
  */
 export function normalizeEvent(input: unknown, context: NormalizeContext = {}): NormalizeResult {
+  const result = route(input, context);
+  if (result.kind === 'invalid' && result.error instanceof DraftRejectedError) {
+    return { ...result, error: locateInSource(result.error, input) };
+  }
+  return result;
+}
+
+function route(input: unknown, context: NormalizeContext): NormalizeResult {
   if (typeof input === 'string') {
     return unrecognised(
       input,
@@ -88,8 +98,13 @@ export function normalizeEvent(input: unknown, context: NormalizeContext = {}): 
       ]),
     };
   }
-  if ('schemaVersion' in input) return normalizeNativeDetection(input);
-  if ('riskDetection' in input) {
+  if ('detail' in input || 'detail-type' in input) {
+    // An EventBridge event whose routing members are missing or malformed: name them.
+    const probe = parseWith(envelopeProbe, input, 'EventBridge event (detail-type and source)');
+    if (!probe.ok) return { kind: 'invalid', rawSha256: rawSha256(input), error: probe.error };
+  }
+  if ('schemaVersion' in input || 'detectionId' in input) return normalizeNativeDetection(input);
+  if ('riskDetection' in input || 'signIn' in input) {
     return normalizeEntraEnvelope(input, { entraTenantId: context.entraTenantId });
   }
   if ('riskEventType' in input && 'userId' in input) {

@@ -23,6 +23,26 @@ export type DetectionResult = Extract<NormalizeResult, { kind: 'detection' }>;
 export type DetectionDraft = Omit<Detection, 'schemaVersion'>;
 
 /**
+ * The contract refused what a normalizer made of a source event. Its issues name detection
+ * fields; `normalizeEvent` moves them onto the source fields they came from (see locate.ts).
+ */
+export class DraftRejectedError extends InvalidInputError {
+  readonly what: string;
+  readonly draft: Record<string, unknown>;
+
+  constructor(
+    what: string,
+    issues: readonly FieldIssue[],
+    draft: Record<string, unknown>,
+    options?: ErrorOptions,
+  ) {
+    super(what, issues, options);
+    this.what = what;
+    this.draft = draft;
+  }
+}
+
+/**
  * Validates the draft against the contract schema, so no normalizer can emit a detection the
  * pipeline would reject (oversized ids, bad timestamps). Failures name the detection field.
  */
@@ -30,7 +50,8 @@ export function finish(
   draft: DetectionDraft,
   meta: { sourceEventId: string; rawSha256: string; what: string },
 ): NormalizeResult {
-  const parsed = parseDetection(withoutEmpty({ schemaVersion: '1', ...draft }));
+  const bounded = withoutEmpty({ schemaVersion: '1', ...draft });
+  const parsed = parseDetection(bounded);
   if (parsed.ok) {
     return {
       kind: 'detection',
@@ -42,9 +63,10 @@ export function finish(
   return {
     kind: 'invalid',
     rawSha256: meta.rawSha256,
-    error: new InvalidInputError(
+    error: new DraftRejectedError(
       `${meta.what} (it maps to a detection the contract rejects)`,
       parsed.error.issues,
+      bounded,
       { cause: parsed.error },
     ),
   };
@@ -85,11 +107,34 @@ function withoutEmpty(detection: Record<string, unknown>): Record<string, unknow
       continue;
     }
     if (key === 'evidence' && Array.isArray(value)) {
-      if (value.length > 0) out[key] = value.slice(0, 100).map((e) => defined(e));
+      if (value.length > 0) out[key] = value.slice(0, 100).map((e) => withinBounds(defined(e)));
+      continue;
+    }
+    if (key === 'source' && value !== null && typeof value === 'object') {
+      out[key] = sourceWithinBounds(defined(value as Record<string, unknown>));
       continue;
     }
     out[key] = value !== null && typeof value === 'object' ? defined(value) : value;
   }
+  return out;
+}
+
+/**
+ * Evidence and rule references are notes: an oversized one from the source is cut to the
+ * contract's bounds rather than rejecting the event over a field the sender never named.
+ */
+function withinBounds(evidence: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...evidence };
+  if (typeof out.ref === 'string') out.ref = clip(out.ref, 2048);
+  if (typeof out.description === 'string') out.description = clip(out.description, 2000);
+  return out;
+}
+
+function sourceWithinBounds(source: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...source };
+  if (typeof out.ruleId === 'string') out.ruleId = clip(out.ruleId, 512);
+  // A URL cut short is no link at all: leave it out.
+  if (typeof out.url === 'string' && out.url.length > 2048) delete out.url;
   return out;
 }
 

@@ -31,7 +31,11 @@ export async function recordRejection(
         channel: rejection.channel,
         rawSha256: rejection.rawSha256,
         message: rejection.message.slice(0, 4000),
-        issues: (rejection.issues ?? []).slice(0, 50).map((issue) => ({ ...issue })),
+        // Issue texts can quote the input: bounded, so the record stays small whatever was sent.
+        issues: (rejection.issues ?? []).slice(0, 50).map((issue) => ({
+          path: issue.path.slice(0, 256),
+          message: issue.message.slice(0, 256),
+        })),
         ...(rejection.err ? { err: rejection.err } : {}),
         rejectedAt: deps.clock.now().toISOString(),
       },

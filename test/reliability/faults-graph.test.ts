@@ -1,14 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { GraphRateLimiter, LanePausedError } from '../../shared/adapters/graph/rate-limiter.ts';
 import type { FaultRule } from '../../shared/local/simulated-tenant/server.ts';
 import { RetryableContainmentError } from '../../shared/use-cases/respond.ts';
 import { verifyLedger } from '../../shared/use-cases/verify-ledger.ts';
 import {
   DEMO_USERS,
   detectionAbout,
+  MAX_RECEIVE_COUNT,
   type Pipeline,
   type QueueOutcome,
   startPipeline,
   throughQueue,
+  VISIBILITY_TIMEOUT_MS,
 } from './pipeline.ts';
 import { expectOneRecordPerStep, incidentRecords } from './support.ts';
 
@@ -20,6 +23,8 @@ import { expectOneRecordPerStep, incidentRecords } from './support.ts';
  */
 
 let pipeline: Pipeline;
+/** SQS waits out the visibility timeout before each redelivery. */
+const queueOptions = () => ({ beforeRedelivery: () => pipeline.advance(VISIBILITY_TIMEOUT_MS) });
 
 beforeAll(async () => {
   pipeline = await startPipeline({ requestTimeoutMs: 300 });
@@ -71,7 +76,7 @@ const SCENARIOS: Scenario[] = [
     name: '503 that does not stop: dead-lettered after every receive failed retryably',
     subject: DEMO_USERS.larsAdmin,
     faults: (id) => [{ path: revokePath(id), status: 503, times: 1000 }],
-    expect: { kind: 'deadLettered', receives: 3 },
+    expect: { kind: 'deadLettered', receives: MAX_RECEIVE_COUNT },
   },
   {
     name: 'an answer that never comes, once: timed out, retried, contained',
@@ -89,7 +94,8 @@ const SCENARIOS: Scenario[] = [
     name: '404 for a user the tenant does not know: not retried, recorded',
     subject: NOT_IN_TENANT,
     faults: () => [],
-    expect: { kind: 'processed', receives: 1, status: 'notContained' },
+    // Isolating privilege finds no role assignment to remove: it succeeds with nothing to do.
+    expect: { kind: 'processed', receives: 1, status: 'partiallyContained' },
   },
 ];
 
@@ -102,7 +108,7 @@ describe('Graph faults through the respond queue', () => {
     for (const fault of scenario.faults(scenario.subject)) tenant.faults.inject(fault);
     const detection = detectionAbout(scenario.subject, `fault-${scenario.subject}`);
 
-    const outcome = await throughQueue(detection, pipeline.deps());
+    const outcome = await throughQueue(detection, pipeline.deps(), queueOptions());
     outcomes.set(scenario.name, outcome);
     expect(outcome.kind).toBe(scenario.expect.kind);
     expect(outcome.receives).toBe(scenario.expect.receives);
@@ -127,6 +133,10 @@ describe('Graph faults through the respond queue', () => {
       );
       expect(failed).toHaveLength(1);
       expect(failed[0]?.data.error).toMatchObject({ class: 'transient', retryable: true });
+    }
+    if (scenario.subject === NOT_IN_TENANT) {
+      const revoke = actions.find((r) => (r.data.action as string) === 'revokeSessions');
+      expect(revoke?.data.error).toMatchObject({ class: 'notFound', retryable: false });
     }
     if (outcome.kind === 'processed' && outcome.receives > 1) {
       // The first receive's failure and the redelivery's success are both on record.
@@ -163,7 +173,7 @@ describe('Graph faults through the respond queue', () => {
     if (!scenario) throw new Error('scenario missing');
     pipeline.tenant.faults.clear();
     const detection = detectionAbout(scenario.subject, `fault-${scenario.subject}`);
-    const redriven = await throughQueue(detection, pipeline.deps());
+    const redriven = await throughQueue(detection, pipeline.deps(), queueOptions());
     expect(redriven).toMatchObject({ kind: 'processed', receives: 1 });
     if (redriven.kind !== 'processed') return;
     expect(redriven.result.status).toBe('contained');
@@ -173,6 +183,39 @@ describe('Graph faults through the respond queue', () => {
       (r) => r.kind === 'containment.action' && (r.data.action as string) === 'revokeSessions',
     );
     expect(revokes.map((r) => r.status)).toEqual(['failed', 'succeeded']);
+  });
+
+  it('does not hold the next detection behind a long Retry-After: it fails at once, retryably, on record', async () => {
+    const { tenant } = pipeline;
+    tenant.faults.clear();
+    tenant.faults.inject({ path: revokePath(DEMO_USERS.maria), status: 429, retryAfter: 600 });
+    const throttledFirst = detectionAbout(DEMO_USERS.maria, 'pause-first');
+    const next = detectionAbout(DEMO_USERS.jonas, 'pause-next');
+    const first = await throughQueue(throttledFirst, pipeline.deps(), { maxReceiveCount: 1 });
+    expect(first.kind).toBe('deadLettered');
+    const writesBefore = tenant.requests().length;
+
+    // Graph asked the tenant's writes to wait 10 minutes: the next detection does not queue for
+    // that long inside one invocation, it is handed back to the queue with its state recorded.
+    const held = await throughQueue(next, pipeline.deps(), { maxReceiveCount: 1 });
+    if (held.kind !== 'deadLettered') throw new Error('expected the next detection handed back');
+    expect(held.error).toBeInstanceOf(RetryableContainmentError);
+    const heldResult = (held.error as RetryableContainmentError).result;
+    const revoke = heldResult.containment.find((line) => line.action === 'revokeSessions');
+    expect(revoke).toMatchObject({ status: 'failed', note: expect.stringMatching(/^throttled: /) });
+    const sent = tenant.requests().slice(writesBefore);
+    expect(sent.filter((r) => r.method !== 'GET')).toEqual([]);
+    const records = await incidentRecords(pipeline.ledger, heldResult.incidentId);
+    expect(records.some((r) => r.kind === 'containment.action' && r.status === 'failed')).toBe(
+      true,
+    );
+
+    // Once the wait is over, the queue's redeliveries contain both.
+    pipeline.advance(600_000);
+    for (const detection of [throttledFirst, next]) {
+      const redelivered = await throughQueue(detection, pipeline.deps(), queueOptions());
+      expect(redelivered).toMatchObject({ kind: 'processed', receives: 1 });
+    }
   });
 
   it('processes a concurrent mix of every fault without losing a detection', async () => {
@@ -192,7 +235,9 @@ describe('Graph faults through the respond queue', () => {
       for (const fault of kinds[n % kinds.length]?.(id) ?? []) tenant.faults.inject(fault);
       return detectionAbout(id, `mix-${n}`);
     });
-    const outcomes = await Promise.all(detections.map((d) => throughQueue(d, pipeline.deps())));
+    const outcomes = await Promise.all(
+      detections.map((d) => throughQueue(d, pipeline.deps(), queueOptions())),
+    );
 
     for (const [n, outcome] of outcomes.entries()) {
       const detection = detections[n];
@@ -216,5 +261,33 @@ describe('Graph faults through the respond queue', () => {
     expect(kindsSeen.filter((k) => k === 'processed')).toHaveLength(users.length - 1);
     const verification = await verifyLedger(pipeline.ledger);
     expect(verification.intact).toBe(true);
+  });
+});
+
+describe('the Graph write lane under a Retry-After longer than its callers wait', () => {
+  it('refuses at once, and refuses those already queued, instead of holding them', async () => {
+    // The lane's own timers are faked: nothing is left waiting when the test ends.
+    vi.useFakeTimers();
+    try {
+      let now = 1_000_000;
+      const limiter = new GraphRateLimiter({}, () => now);
+      limiter.pauseWrites('t', now + 5_000);
+      const queued = limiter.acquireWrite('t', 10_000);
+      const patient = limiter.acquireWrite('t');
+      expect(queued).toBeInstanceOf(Promise);
+      limiter.pauseWrites('t', now + 600_000);
+      await expect(queued).rejects.toBeInstanceOf(LanePausedError);
+      await expect(limiter.acquireWrite('t', 10_000)).rejects.toMatchObject({
+        pausedForMs: 600_000,
+      });
+      // Another tenant is not held; a caller without a deadline waits its turn, and gets it.
+      expect(limiter.acquireWrite('other', 10_000)).toBeUndefined();
+      expect(limiter.queuedWrites('t')).toBe(1);
+      now += 600_000;
+      await vi.advanceTimersByTimeAsync(600_000);
+      await expect(patient).resolves.toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

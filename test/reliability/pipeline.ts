@@ -3,6 +3,7 @@ import { DynamoDbContainmentWindow } from '../../shared/adapters/dynamodb/contai
 import { DynamoDbLedgerStore } from '../../shared/adapters/dynamodb/ledger-store.ts';
 import { STATE_TABLE } from '../../shared/adapters/dynamodb/state-table-definition.ts';
 import type { EntraIdentityProvider } from '../../shared/adapters/graph/entra-identity-provider.ts';
+import { GraphRateLimiter } from '../../shared/adapters/graph/rate-limiter.ts';
 import { defaultOwnershipMap } from '../../shared/config/load-ownership.ts';
 import { CONTROL_CATALOG } from '../../shared/domain/controls/catalog.ts';
 import type { Detection } from '../../shared/domain/detection.ts';
@@ -79,6 +80,8 @@ export interface Pipeline {
   bus: RecordingBus;
   /** Retry waits the Graph adapter asked for (not slept). */
   waits: number[];
+  /** Moves the Graph adapter's clock (its pacing and Retry-After pauses) forward. */
+  advance(ms: number): void;
   deps(overrides?: Partial<RespondDeps>): RespondDeps;
   close(): Promise<void>;
 }
@@ -92,10 +95,14 @@ export async function startPipeline(
     throttling: { identityProtectionPerSecond: false },
   });
   const waits: number[] = [];
+  // The adapter's view of time, moved forward when the queue would wait (visibility timeout).
+  let skewMs = 0;
+  const now = () => Date.now() + skewMs;
   const provider = createSimulatedEntraProvider(tenant, {
     requestTimeoutMs: options.requestTimeoutMs ?? 400,
     retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 10_000 },
-    limits: { identityProtectionIntervalMs: 0 },
+    rateLimiter: new GraphRateLimiter({ identityProtectionIntervalMs: 0 }, now),
+    clock: { now: () => new Date(now()) },
     sleep: async (ms) => {
       waits.push(ms);
     },
@@ -117,6 +124,9 @@ export async function startPipeline(
     stateTable,
     bus,
     waits,
+    advance: (ms) => {
+      skewMs += ms;
+    },
     deps: (overrides = {}) => ({
       identityProviderFor: (detection) =>
         detection.tenant.provider === 'entra' ? provider : undefined,
@@ -145,17 +155,24 @@ export type QueueOutcome =
   | { kind: 'processed'; receives: number; result: RespondResult }
   | { kind: 'deadLettered'; receives: number; error: unknown };
 
+/** The respond queue's settings in infra/: 5 receives, then the dead-letter queue; 180 s apart. */
+export const MAX_RECEIVE_COUNT = 5;
+export const VISIBILITY_TIMEOUT_MS = 180_000;
+
 /**
- * What SQS does with the respond function: a receive that throws is redelivered, up to
- * `maxReceiveCount` receives; then the message goes to the dead-letter queue.
+ * What SQS does with the respond function: a receive that throws is redelivered after the
+ * visibility timeout (`beforeRedelivery` lets that time pass), up to `maxReceiveCount` receives;
+ * then the message goes to the dead-letter queue.
  */
 export async function throughQueue(
   detection: Detection,
   deps: RespondDeps,
-  maxReceiveCount = 3,
+  options: { maxReceiveCount?: number; beforeRedelivery?: () => void } = {},
 ): Promise<QueueOutcome> {
+  const maxReceiveCount = options.maxReceiveCount ?? MAX_RECEIVE_COUNT;
   let error: unknown;
   for (let receive = 1; receive <= maxReceiveCount; receive++) {
+    if (receive > 1) options.beforeRedelivery?.();
     try {
       return { kind: 'processed', receives: receive, result: await respond({ detection }, deps) };
     } catch (thrown) {

@@ -14,6 +14,7 @@ import type { SimulatedTenant } from '../../shared/local/simulated-tenant/tenant
 import { silentLog } from '../../shared/ports/log.ts';
 import { normalizeEvent } from '../../shared/sources/normalize.ts';
 import { verifyLedger } from '../../shared/use-cases/verify-ledger.ts';
+import { detectionAbout, DEMO_USERS as USERS } from './pipeline.ts';
 import {
   allSamples,
   detectionSamples,
@@ -45,7 +46,12 @@ beforeAll(async () => {
     blastRadius: { maxContainments: 1000, windowSeconds: 900 },
   });
   const env = { RESPONDER_POLICY: policy };
-  runtime = await startLocalRuntime({ stateDir, env, log: silentLog });
+  runtime = await startLocalRuntime({
+    stateDir,
+    env,
+    log: silentLog,
+    unpacedIdentityProtection: true,
+  });
   server = await startLocalServer(runtime, { env, log: silentLog });
   if (!runtime.simulatedTenant) throw new Error('expected the simulated tenant');
   tenant = runtime.simulatedTenant;
@@ -68,6 +74,7 @@ function deliverOnce(sample: Sample): Promise<LocalResponse> {
   });
 }
 
+const DEMO_USERS = Object.values(USERS);
 const isInProgress = (error: unknown) => error instanceof IdempotencyAlreadyInProgressError;
 
 /** Graph writes that name one object: each must happen at most once per incident. */
@@ -176,6 +183,58 @@ describe('redelivery of every detection three times, concurrently, then three ti
       const records = await incidentRecords(runtime.ledger, record);
       expect(records.map((r) => r.kind)).toEqual(['detection.rejected']);
     }
+  });
+
+  it('handles many different detections at once without failing any of them', async () => {
+    const detections = Array.from({ length: 20 }, (_, n) =>
+      detectionAbout(DEMO_USERS[n % DEMO_USERS.length] ?? '', `redelivery-at-once-${n}`),
+    );
+    const settled = await Promise.allSettled(
+      detections.map((detection) => runtime.handle({ detection })),
+    );
+    const failures = settled.flatMap((s) => (s.status === 'rejected' ? [String(s.reason)] : []));
+    expect(failures).toEqual([]);
+    const verification = await verifyLedger(runtime.ledger);
+    expect(verification.unattestedRecords).toBe(0);
+  });
+
+  it('tells a sender to deliver again when its copy is still in progress or failed transiently', async () => {
+    const post = (detection: object) =>
+      fetch(`${server.url}/v1/detections`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(detection),
+      });
+    const copies = detectionAbout(DEMO_USERS[1] ?? '', 'redelivery-http-copies');
+    const answers = await Promise.all([1, 2, 3].map(() => post(copies)));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses[0]).toBe(202);
+    for (const answer of answers.filter((a) => a.status !== 202)) {
+      expect(answer.status).toBe(409);
+      expect(answer.headers.get('retry-after')).toBe('1');
+      expect(await answer.json()).toMatchObject({ error: 'in_progress' });
+    }
+    const again = (await (await post(copies)).json()) as { result: LocalResponse };
+    expect(again.result.replayed).toBe(true);
+
+    // Every attempt of the revocation answered 503: the answer says so, and to come back.
+    const flaky = detectionAbout(DEMO_USERS[2] ?? '', 'redelivery-http-transient');
+    tenant.faults.inject({
+      path: `/users/${flaky.subject.id}/revokeSignInSessions`,
+      status: 503,
+      times: 4,
+    });
+    const failed = await post(flaky);
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get('retry-after')).toBe('1');
+    const body = (await failed.json()) as { error: string; result: LocalResponse };
+    expect(body.error).toBe('retry_later');
+    expect(body.result.containment.find((l) => l.action === 'revokeSessions')?.status).toBe(
+      'failed',
+    );
+    const redelivered = (await (await post(flaky)).json()) as { result: LocalResponse };
+    expect(redelivered.result.status).toBe('contained');
+    expect(redelivered.result.replayed).toBe(false);
   });
 
   it('leaves the ledger intact and every incident attested', async () => {

@@ -265,7 +265,17 @@ export class DynamoDbLedgerStore implements LedgerWriter, LedgerReader {
    * `now - settleMs` (the month index is eventually consistent; the margin lets it catch up).
    * Run periodically; a run with nothing new writes nothing.
    */
-  async writeCheckpoint(options: { settleMs?: number } = {}): Promise<CheckpointResult> {
+  async writeCheckpoint(
+    options: {
+      settleMs?: number;
+      /**
+       * Incidents known to have changed since the last checkpoint (local mode: the ones just
+       * handled). Attested even when a record was stamped before the last cutoff but committed
+       * after it, which a short `settleMs` cannot rule out.
+       */
+      incidents?: readonly string[];
+    } = {},
+  ): Promise<CheckpointResult> {
     for (let attempt = 1; ; attempt++) {
       const cutoff = new Date(
         this.#clock.now().getTime() - (options.settleMs ?? 60_000),
@@ -273,7 +283,12 @@ export class DynamoDbLedgerStore implements LedgerWriter, LedgerReader {
       const last = await this.#lastCheckpoint();
       if (last && cutoff <= last.cutoff) return { written: [], cutoff: last.cutoff };
       const incidentIds = last
-        ? await this.#incidentsTouched(last.cutoff, cutoff)
+        ? [
+            ...new Set([
+              ...(await this.#incidentsTouched(last.cutoff, cutoff)),
+              ...(options.incidents ?? []),
+            ]),
+          ].sort()
         : await collect(this.incidentIds());
       if (incidentIds.length === 0) return { written: [], cutoff: last?.cutoff ?? cutoff };
       const heads = await this.#headsOf(incidentIds);

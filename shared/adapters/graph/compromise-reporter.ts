@@ -1,5 +1,4 @@
 import type { GraphCallResult, GraphTenantSession } from './graph-session.ts';
-import type { GraphRateLimiter } from './rate-limiter.ts';
 
 /**
  * Identity Protection allows one request per second per tenant, and `confirmCompromised` takes a
@@ -18,12 +17,7 @@ interface Waiter {
 }
 
 export class CompromiseReporter {
-  readonly #limiter: GraphRateLimiter;
   readonly #queues = new Map<string, { waiters: Waiter[]; flushing: boolean }>();
-
-  constructor(limiter: GraphRateLimiter) {
-    this.#limiter = limiter;
-  }
 
   report(session: GraphTenantSession, kind: Kind, id: string): Promise<GraphCallResult<unknown>> {
     const key = `${session.tenantId.toLowerCase()}|${kind}`;
@@ -48,8 +42,14 @@ export class CompromiseReporter {
     queue: { waiters: Waiter[]; flushing: boolean },
   ): Promise<void> {
     while (queue.waiters.length > 0) {
-      const slot = this.#limiter.acquireIdentityProtection(session.tenantId);
-      if (slot) await slot;
+      const waiting = session.waitForSlot('identityProtection');
+      const refused = waiting ? await waiting : undefined;
+      if (refused) {
+        for (const w of queue.waiters.splice(0)) {
+          w.resolve({ ok: false, failure: refused, attempts: 0, afterAmbiguous: false });
+        }
+        continue;
+      }
       // Everyone who queued while we waited for the slot goes in this call.
       const batch = queue.waiters.splice(0, MAX_IDS_PER_CALL);
       const unique = [...new Set(batch.map((w) => w.id))];

@@ -148,7 +148,7 @@ export class EntraIdentityProvider implements IdentityProvider {
     const redact = (text: string) =>
       secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
     const limiter = options.rateLimiter ?? new GraphRateLimiter(options.limits);
-    this.#reporter = new CompromiseReporter(limiter);
+    this.#reporter = new CompromiseReporter();
     const settings = {
       graphBaseUrl: options.config.graphBaseUrl.replace(/\/+$/, ''),
       authorityHost: options.config.authorityHost.replace(/\/+$/, ''),

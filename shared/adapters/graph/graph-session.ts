@@ -10,7 +10,7 @@ import type { TenantCredential } from './config.ts';
 import { CachedTokenCredential, createTenantCredential } from './credentials.ts';
 import { classifyGraphError, type GraphFailure } from './errors.ts';
 import type { GraphOperation } from './permissions.ts';
-import type { GraphRateLimiter } from './rate-limiter.ts';
+import { type GraphRateLimiter, LanePausedError } from './rate-limiter.ts';
 import { HttpsTransport, RequestControl } from './transport.ts';
 
 export interface RetryPolicy {
@@ -116,16 +116,10 @@ export class GraphTenantSession {
       for (;;) {
         attempt += 1;
         if (!(attempt === 1 && spec.firstSlotHeld)) {
-          const slot =
-            lane === 'write'
-              ? limiter.acquireWrite(this.tenantId)
-              : lane === 'identityProtection'
-                ? limiter.acquireIdentityProtection(this.tenantId)
-                : undefined;
-          if (slot) {
-            markIssued();
-            await slot;
-          }
+          const waiting = this.waitForSlot(lane, markIssued);
+          const refused = waiting ? await waiting : undefined;
+          if (refused)
+            return { ok: false, failure: refused, attempts: attempt - 1, afterAmbiguous };
         }
         try {
           const value = (await this.#send(spec, markIssued)) as T;
@@ -168,6 +162,40 @@ export class GraphTenantSession {
     } finally {
       markIssued();
     }
+  }
+
+  /**
+   * Takes the lane's next slot: undefined when granted at once, else a wait (`onQueued` is told).
+   * When Graph asked the tenant to wait longer than this adapter waits, the wait ends at once in
+   * a throttled, retryable failure: nothing is sent, and no caller queues past its own deadline
+   * (a Lambda that times out records nothing).
+   */
+  waitForSlot(
+    lane: 'write' | 'identityProtection' | 'none',
+    onQueued?: () => void,
+  ): Promise<GraphFailure | undefined> | undefined {
+    const { limiter, retry } = this.#settings;
+    const slot =
+      lane === 'write'
+        ? limiter.acquireWrite(this.tenantId, retry.maxDelayMs)
+        : lane === 'identityProtection'
+          ? limiter.acquireIdentityProtection(this.tenantId, retry.maxDelayMs)
+          : undefined;
+    if (!slot) return undefined;
+    onQueued?.();
+    return slot.then(
+      () => undefined,
+      (error: unknown): GraphFailure => {
+        if (!(error instanceof LanePausedError)) throw error;
+        return {
+          class: 'throttled',
+          message: `${error.message} before calling again; not sent, left for a later retry`,
+          retryable: true,
+          retryAfterMs: error.pausedForMs,
+          ambiguous: false,
+        };
+      },
+    );
   }
 
   #send(spec: GraphCall, onSent: () => void): Promise<unknown> {

@@ -21,13 +21,30 @@ const DEFAULT_GRAPH_LIMITS: GraphLimits = {
 
 type Now = () => number;
 
+/** Graph asked the lane to wait longer than the caller will: it is refused a slot at once. */
+export class LanePausedError extends Error {
+  override readonly name = 'LanePausedError';
+  readonly pausedForMs: number;
+
+  constructor(pausedForMs: number) {
+    super(`Graph asked to wait ${Math.ceil(pausedForMs / 1000)} s`);
+    this.pausedForMs = pausedForMs;
+  }
+}
+
+interface Waiter {
+  grant: () => void;
+  refuse: (error: LanePausedError) => void;
+  maxPauseMs: number;
+}
+
 /** At most `limit` grants in any `windowMs`, granted in FIFO order, one timer for all waiters. */
 class SlidingWindowLane {
   readonly #limit: number;
   readonly #windowMs: number;
   readonly #now: Now;
   readonly #grants: number[] = [];
-  readonly #waiters: (() => void)[] = [];
+  readonly #waiters: Waiter[] = [];
   #timer: NodeJS.Timeout | undefined;
   #pausedUntil = 0;
 
@@ -37,14 +54,20 @@ class SlidingWindowLane {
     this.#now = now;
   }
 
-  /** undefined when a slot was granted at once; else resolves when one is granted (FIFO). */
-  acquire(): Promise<void> | undefined {
+  /**
+   * undefined when a slot was granted at once; else resolves when one is granted (FIFO). Rejects
+   * with LanePausedError when Graph asks the lane to wait longer than `maxPauseMs`, now or while
+   * queued: a caller with a deadline hands its work back instead of waiting past it.
+   */
+  acquire(maxPauseMs = Number.POSITIVE_INFINITY): Promise<void> | undefined {
+    const paused = this.#pausedForMs();
+    if (paused > maxPauseMs) return Promise.reject(new LanePausedError(paused));
     if (this.#waiters.length === 0 && this.#waitMs() === 0) {
       this.#grants.push(this.#now());
       return undefined;
     }
-    return new Promise((resolve) => {
-      this.#waiters.push(resolve);
+    return new Promise((grant, refuse) => {
+      this.#waiters.push({ grant, refuse, maxPauseMs });
       this.#schedule();
     });
   }
@@ -52,10 +75,19 @@ class SlidingWindowLane {
   /** Graph said to wait (429 Retry-After): nobody in this lane sends before then. */
   pauseUntil(time: number): void {
     if (time > this.#pausedUntil) this.#pausedUntil = time;
+    const paused = this.#pausedForMs();
+    for (const waiter of this.#waiters.filter((w) => paused > w.maxPauseMs)) {
+      this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+      waiter.refuse(new LanePausedError(paused));
+    }
   }
 
   queued(): number {
     return this.#waiters.length;
+  }
+
+  #pausedForMs(): number {
+    return Math.max(0, this.#pausedUntil - this.#now());
   }
 
   #waitMs(): number {
@@ -75,7 +107,7 @@ class SlidingWindowLane {
       this.#timer = undefined;
       while (this.#waiters.length > 0 && this.#waitMs() === 0) {
         this.#grants.push(this.#now());
-        this.#waiters.shift()?.();
+        this.#waiters.shift()?.grant();
       }
       if (this.#waiters.length > 0) this.#timer = setTimeout(drain, this.#waitMs());
     };
@@ -98,16 +130,19 @@ export class GraphRateLimiter {
     return { ...this.#limits };
   }
 
-  /** Before each write to the directory of `tenantId`. undefined: go now, no await needed. */
-  acquireWrite(tenantId: string): Promise<void> | undefined {
-    return this.#writeLane(tenantId).acquire();
+  /**
+   * Before each write to the directory of `tenantId`. undefined: go now, no await needed.
+   * Rejects with LanePausedError when Graph asks the tenant to wait longer than `maxPauseMs`.
+   */
+  acquireWrite(tenantId: string, maxPauseMs?: number): Promise<void> | undefined {
+    return this.#writeLane(tenantId).acquire(maxPauseMs);
   }
 
   /** Before each Identity Protection call (which is a write as well). */
-  acquireIdentityProtection(tenantId: string): Promise<void> | undefined {
-    const slot = this.#identityProtectionLane(tenantId).acquire();
-    if (slot === undefined) return this.acquireWrite(tenantId);
-    return slot.then(() => this.acquireWrite(tenantId));
+  acquireIdentityProtection(tenantId: string, maxPauseMs?: number): Promise<void> | undefined {
+    const slot = this.#identityProtectionLane(tenantId).acquire(maxPauseMs);
+    if (slot === undefined) return this.acquireWrite(tenantId, maxPauseMs);
+    return slot.then(() => this.acquireWrite(tenantId, maxPauseMs));
   }
 
   /** A 429 on a write: hold the tenant's writes until Graph's Retry-After has passed. */

@@ -1,0 +1,71 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { ROOT } from './fixtures.ts';
+
+/**
+ * Bundles `entry` with the options `cdk synth` gives every responder function (mirrors
+ * infra/constructs/responder-function.ts and NodejsFunction's own flags): one minified,
+ * tree-shaken ESM file for Node 24, AWS SDK included, external source map, a `require` shim
+ * for CommonJS dependencies, and the SDK's credential chain cut to the environment.
+ */
+
+const REQUIRE_SHIM =
+  "import { createRequire as __responderCreateRequire } from 'node:module'; const require = __responderCreateRequire(import.meta.url);";
+const LAMBDA_CREDENTIALS_PROVIDER = './infra/bundling/lambda-aws-credentials.ts';
+
+/** `entry`: a file relative to the repository root, or source text resolved from the root. */
+export async function bundleLikeCdk(
+  entry: string | { contents: string },
+  outfile: string,
+): Promise<number> {
+  await buildLikeCdk(entry, outfile, false);
+  return statSync(outfile).size;
+}
+
+/**
+ * Output bytes per package (or per top-level folder of ours) in the bundle of `entry`, largest
+ * first: where the size of a function comes from.
+ */
+export async function bundleComposition(
+  entry: string,
+  outfile: string,
+): Promise<Record<string, number>> {
+  const { metafile } = await buildLikeCdk(entry, outfile, true);
+  const bytes = new Map<string, number>();
+  for (const output of Object.values(metafile?.outputs ?? {})) {
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const pkg =
+        /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.split('/')[0] ?? path;
+      bytes.set(pkg, (bytes.get(pkg) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return Object.fromEntries([...bytes].sort((a, b) => b[1] - a[1]));
+}
+
+function buildLikeCdk(entry: string | { contents: string }, outfile: string, metafile: boolean) {
+  const credentialsAlias = existsSync(join(ROOT, LAMBDA_CREDENTIALS_PROVIDER))
+    ? { '@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS_PROVIDER }
+    : undefined;
+  return build({
+    absWorkingDir: ROOT,
+    metafile,
+    ...(typeof entry === 'string'
+      ? { entryPoints: [entry] }
+      : { stdin: { contents: entry.contents, resolveDir: ROOT, loader: 'js' as const } }),
+    outfile,
+    bundle: true,
+    target: 'node24',
+    platform: 'node',
+    format: 'esm',
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    banner: { js: REQUIRE_SHIM },
+    treeShaking: true,
+    legalComments: 'none',
+    logLevel: 'error',
+    ...(credentialsAlias ? { alias: credentialsAlias } : {}),
+  });
+}

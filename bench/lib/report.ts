@@ -1,0 +1,263 @@
+import * as z from 'zod/mini';
+import type { Machine } from './machine.ts';
+
+/**
+ * The benchmark's output: the six groups the issue names (each with its documented fields),
+ * the machine and load they were measured under, and a verdict per target. One schema, checked
+ * when the previous results are read back and by the tests on the checked-in file.
+ */
+
+export const GROUPS = [
+  'timeToContain',
+  'cpuPerDetectionMs',
+  'massIncident',
+  'bundle',
+  'ledger',
+  'memory',
+] as const;
+export type Group = (typeof GROUPS)[number];
+
+const ALIASES: Record<string, Group> = {
+  ttc: 'timeToContain',
+  cpu: 'cpuPerDetectionMs',
+  mass: 'massIncident',
+  'mass-incident': 'massIncident',
+};
+
+const figure = z.number();
+const loadAverageSchema = z.object({ start: z.array(figure), end: z.array(figure) });
+
+const timeToContainPoint = z.looseObject({
+  graphLatencyMs: figure,
+  p50Ms: figure,
+  p99Ms: figure,
+  p50Ratio: figure,
+  p99Ratio: figure,
+});
+
+export const resultsSchema = z.looseObject({
+  benchmark: z.literal('revocation-responder'),
+  mode: z.literal('simulated'),
+  quick: z.boolean(),
+  measuredAt: z.iso.datetime(),
+  machine: z.looseObject({
+    cpuModel: z.string(),
+    cores: figure,
+    memoryGb: figure,
+    node: z.string(),
+  }),
+  loadAverage: loadAverageSchema,
+  timeToContain: z.optional(z.array(timeToContainPoint)),
+  cpuPerDetectionMs: z.optional(figure),
+  massIncident: z.optional(
+    z.looseObject({
+      detections: figure,
+      quotaWritesPer150s: figure,
+      achievedWritesPer150s: figure,
+      quotaUtilization: figure,
+      lost: figure,
+      throttled429: figure,
+    }),
+  ),
+  bundle: z.optional(
+    z.looseObject({
+      respondBytes: figure,
+      initMs: figure,
+      baselineInitMs: figure,
+      initRatio: figure,
+    }),
+  ),
+  ledger: z.optional(
+    z.looseObject({ records: figure, writesPerSecond: figure, queryP50Ms: figure }),
+  ),
+  memory: z.optional(z.looseObject({ respondPeakRssMb: figure })),
+  /** When, under which load and how long each group was measured. */
+  groups: z.record(
+    z.string(),
+    z.object({ measuredAt: z.iso.datetime(), loadAverage: loadAverageSchema, seconds: figure }),
+  ),
+});
+export type Results = z.infer<typeof resultsSchema>;
+
+export interface Verdict {
+  figure: string;
+  measured: string;
+  target: string;
+  met: boolean;
+}
+
+const ms = (n: number) => `${n} ms`;
+
+/** One line per target, for every group present. */
+export function verdicts(results: Results): Verdict[] {
+  const out: Verdict[] = [];
+  for (const point of results.timeToContain ?? []) {
+    const at = `time to contain @ ${point.graphLatencyMs} ms Graph`;
+    out.push({
+      figure: `${at}, p50 ratio`,
+      measured: `${point.p50Ratio} (${ms(point.p50Ms)})`,
+      target: '<= 1.1',
+      met: point.p50Ratio <= 1.1,
+    });
+    out.push({
+      figure: `${at}, p99 ratio`,
+      measured: `${point.p99Ratio} (${ms(point.p99Ms)})`,
+      target: '<= 1.3',
+      met: point.p99Ratio <= 1.3,
+    });
+  }
+  if (results.cpuPerDetectionMs !== undefined) {
+    out.push({
+      figure: 'responder CPU per detection',
+      measured: ms(results.cpuPerDetectionMs),
+      target: '< 5 ms',
+      met: results.cpuPerDetectionMs < 5,
+    });
+  }
+  const mass = results.massIncident;
+  if (mass) {
+    out.push({
+      figure: `mass incident (${mass.detections}), quota utilization`,
+      measured: `${mass.quotaUtilization} (${mass.achievedWritesPer150s} of ${mass.quotaWritesPer150s} writes / 150 s)`,
+      target: '>= 0.9',
+      met: mass.quotaUtilization >= 0.9,
+    });
+    out.push({
+      figure: 'mass incident, lost detections',
+      measured: String(mass.lost),
+      target: '0',
+      met: mass.lost === 0,
+    });
+    const few = Math.floor(mass.detections / 100);
+    out.push({
+      figure: 'mass incident, 429s answered',
+      measured: String(mass.throttled429),
+      target: `few (<= ${few})`,
+      met: mass.throttled429 <= few,
+    });
+  }
+  const bundle = results.bundle;
+  if (bundle) {
+    out.push({
+      figure: 'respond bundle size',
+      measured: `${Math.round(bundle.respondBytes / 1024)} KB`,
+      target: '< 800 KB',
+      met: bundle.respondBytes < 800 * 1024,
+    });
+    out.push({
+      figure: 'respond module load vs bare DynamoDB client',
+      measured: `${bundle.initRatio} (${ms(bundle.initMs)} vs ${ms(bundle.baselineInitMs)})`,
+      target: '< 1.5',
+      met: bundle.initRatio < 1.5,
+    });
+  }
+  if (results.ledger) {
+    out.push({
+      figure: `ledger writes on DynamoDB Local (${results.ledger.records} records)`,
+      measured: `${results.ledger.writesPerSecond} records/s`,
+      target: 'figure only',
+      met: true,
+    });
+    out.push({
+      figure: 'ledger query, first page p50',
+      measured: ms(results.ledger.queryP50Ms),
+      target: 'figure only',
+      met: true,
+    });
+  }
+  if (results.memory) {
+    out.push({
+      figure: 'respond peak RSS during the mass incident',
+      measured: `${results.memory.respondPeakRssMb} MB`,
+      target: '< 200 MB',
+      met: results.memory.respondPeakRssMb < 200,
+    });
+  }
+  return out;
+}
+
+/** The verdicts as a Markdown table (readable in a terminal too). */
+export function verdictTable(rows: readonly Verdict[]): string {
+  const lines = [
+    '| figure | measured | target | met |',
+    '|---|---|---|---|',
+    ...rows.map(
+      (r) => `| ${r.figure} | ${r.measured} | ${r.target} | ${r.met ? 'yes' : '**no**'} |`,
+    ),
+  ];
+  return lines.join('\n');
+}
+
+export function machineLine(machine: Machine | Results['machine'], results: Results): string {
+  const [start] = results.loadAverage.start;
+  const [end] = results.loadAverage.end;
+  return `${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB, Node ${machine.node}; load average (1 min) ${start} at start, ${end} at end; ${results.measuredAt}${results.quick ? ' (quick mode: fewer repetitions)' : ''}`;
+}
+
+/**
+ * The previous results with this run's groups put in their place: a run of some groups keeps
+ * the figures of the others (and says when each was measured).
+ */
+export function mergeResults(previous: Results | undefined, current: Results): Results {
+  if (!previous) return current;
+  const merged: Results = {
+    ...previous,
+    ...current,
+    groups: { ...previous.groups, ...current.groups },
+  };
+  for (const group of GROUPS) {
+    if (current[group] === undefined && previous[group] !== undefined) {
+      Object.assign(merged, { [group]: previous[group] });
+    }
+  }
+  return merged;
+}
+
+export interface BenchArgs {
+  json: boolean;
+  quick: boolean;
+  groups: Group[];
+  /** Where the results go; undefined: nowhere (quick runs do not replace the checked-in file). */
+  out: string | undefined;
+}
+
+export class BenchUsageError extends Error {
+  override readonly name = 'BenchUsageError';
+}
+
+/** `[--json] [--quick] [--only g1,g2] [--out path]`. */
+export function parseBenchArgs(argv: readonly string[], defaultOut: string): BenchArgs {
+  const known = new Set(['--json', '--quick', '--only', '--out']);
+  let groups: Group[] = [...GROUPS];
+  let out: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!known.has(arg)) throw new BenchUsageError(`unknown option ${arg}`);
+    if (arg === '--only' || arg === '--out') {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) {
+        throw new BenchUsageError(`${arg} needs a value`);
+      }
+      i++;
+      if (arg === '--out') out = value;
+      else {
+        groups = value.split(',').map((name) => {
+          const group = ALIASES[name] ?? GROUPS.find((g) => g === name);
+          if (!group) {
+            throw new BenchUsageError(
+              `unknown group '${name}' (groups: ${GROUPS.join(', ')}; aliases: ${Object.keys(ALIASES).join(', ')})`,
+            );
+          }
+          return group;
+        });
+      }
+    }
+  }
+  const quick = argv.includes('--quick');
+  return {
+    json: argv.includes('--json'),
+    quick,
+    groups,
+    out: out ?? (quick ? undefined : defaultOut),
+  };
+}
