@@ -31,7 +31,7 @@ import { startTenantProcess } from './lib/tenant-process.ts';
  * scaled quota and the achieved figure is scaled back to 150 s.
  * Alone: `node bench/mass-incident.ts [--detections 1000] [--scale 10] [--per-instance
  * [--split-quota]] [--state memory|dynamodb] [--latency 50] [--concurrency 10]
- * [--max-old-space 128]`.
+ * [--max-old-space 128] [--max-semi-space 16]`.
  */
 
 export interface MassIncidentOptions {
@@ -55,6 +55,11 @@ export interface MassIncidentOptions {
   state: 'memory' | 'dynamodb';
   /** Caps V8's old space in the responder process (`--max-old-space-size`); absent: V8's default. */
   maxOldSpaceMb?: number;
+  /**
+   * V8's semi-space (`--max-semi-space-size`). V8 sizes the young generation from the old space:
+   * capping only the old space leaves a tiny one and the responder spends its CPU scavenging.
+   */
+  maxSemiSpaceMb?: number;
 }
 
 export interface MassIncidentReport {
@@ -83,7 +88,7 @@ export interface MassIncidentReport {
   /** Peak resident memory of the responder process during the run. */
   respondPeakRssMb: number;
   responderProcess: {
-    maxOldSpaceMb: number | string;
+    heap: string;
     readyRssMb: number;
     readyHeapMb: number;
     peakRssMb: number;
@@ -105,10 +110,18 @@ const VISIBILITY_TIMEOUT_MS = 180_000;
 /** The Graph adapter's default: a longer Retry-After is left to a redelivery. */
 const MAX_RETRY_AFTER_WAIT_MS = 30_000;
 
+function heapFlags(heap: Pick<MassIncidentOptions, 'maxOldSpaceMb' | 'maxSemiSpaceMb'>): string {
+  const flags = [
+    heap.maxOldSpaceMb === undefined ? '' : `--max-old-space-size=${heap.maxOldSpaceMb}`,
+    heap.maxSemiSpaceMb === undefined ? '' : `--max-semi-space-size=${heap.maxSemiSpaceMb}`,
+  ].filter(Boolean);
+  return flags.length > 0 ? flags.join(' ') : "V8's defaults for this machine";
+}
+
 /** Builds the responder side like the Lambda and runs it in its own process. */
 async function runResponderProcess(
   config: ResponderConfig,
-  maxOldSpaceMb: number | undefined,
+  heap: Pick<MassIncidentOptions, 'maxOldSpaceMb' | 'maxSemiSpaceMb'>,
 ): Promise<ResponderRun> {
   const folder = mkdtempSync(join(tmpdir(), 'bench-responder-'));
   try {
@@ -116,8 +129,14 @@ async function runResponderProcess(
     await bundleLikeCdk('bench/lib/mass-incident-responder.ts', bundle);
     return await new Promise<ResponderRun>((resolve, reject) => {
       // NODE_OPTIONS as the construct sets it for every function, and gc() for the live-heap figure.
-      const heapCap = maxOldSpaceMb === undefined ? [] : [`--max-old-space-size=${maxOldSpaceMb}`];
-      const flags = ['--enable-source-maps', '--expose-gc', ...heapCap];
+      const flags = [
+        '--enable-source-maps',
+        '--expose-gc',
+        ...(heap.maxOldSpaceMb === undefined ? [] : [`--max-old-space-size=${heap.maxOldSpaceMb}`]),
+        ...(heap.maxSemiSpaceMb === undefined
+          ? []
+          : [`--max-semi-space-size=${heap.maxSemiSpaceMb}`]),
+      ];
       const child = spawn(process.execPath, [...flags, bundle], {
         stdio: ['pipe', 'pipe', 'inherit'],
       });
@@ -177,7 +196,7 @@ export async function measureMassIncident(
         maxReceives: MAX_RECEIVES,
         ...(db ? { dynamodbEndpoint: db.endpoint } : {}),
       },
-      options.maxOldSpaceMb,
+      options,
     );
     const stats = await tenant.stats();
     const lastWrite = Math.max(...stats.acceptedWritesAt);
@@ -232,7 +251,7 @@ export async function measureMassIncident(
       ],
       respondPeakRssMb: run.peakRssMb,
       responderProcess: {
-        maxOldSpaceMb: options.maxOldSpaceMb ?? 'V8 default for this machine',
+        heap: heapFlags(options),
         readyRssMb: run.readyRssMb,
         readyHeapMb: run.readyHeapMb,
         peakRssMb: run.peakRssMb,
@@ -264,6 +283,9 @@ if (import.meta.main) {
     latencyMs: Number(option('latency', '50')),
     limiterScope: args.includes('--per-instance') ? 'instance' : 'process',
     splitQuota: args.includes('--split-quota'),
+    ...(args.includes('--max-semi-space')
+      ? { maxSemiSpaceMb: Number(option('max-semi-space', '16')) }
+      : {}),
     ...(args.includes('--max-old-space')
       ? { maxOldSpaceMb: Number(option('max-old-space', '128')) }
       : {}),

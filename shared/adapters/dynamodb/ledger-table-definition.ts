@@ -17,7 +17,7 @@ export interface KeyAttribute {
   type: 'S' | 'N';
 }
 
-export interface IndexDefinition {
+interface IndexDefinition {
   indexName: string;
   partitionKey: KeyAttribute;
   sortKey: KeyAttribute;
@@ -76,7 +76,7 @@ function index(
 }
 
 /** Every attribute a key or index uses, each once, as CreateTable and CloudFormation want them. */
-export function attributeDefinitions(definition: TableDefinition = LEDGER_TABLE): KeyAttribute[] {
+function attributeDefinitions(definition: TableDefinition = LEDGER_TABLE): KeyAttribute[] {
   const all = [
     definition.partitionKey,
     definition.sortKey,
