@@ -72,6 +72,8 @@ export class Containment extends Construct {
       GRAPH_BASE_URL: config.graphBaseUrl,
       ENTRA_AUTHORITY_HOST: config.entraAuthorityHost,
       ENTRA_TENANT_IDS: config.tenants.join(','),
+      // Each respond instance paces Graph writes to its share of the tenant quota.
+      GRAPH_QUOTA_SHARE: String(config.maxConcurrency),
       // The AWS IAM identity provider contains principals of this account only.
       RESPONDER_ACCOUNT_ID: Stack.of(this).account,
       STATE_TABLE_NAME: this.state.table.tableName,

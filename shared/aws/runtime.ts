@@ -8,6 +8,7 @@ import { DynamoDbReplayGuard } from '../adapters/dynamodb/replay-guard.ts';
 import { EventBridgePublisher } from '../adapters/eventbridge/publisher.ts';
 import { parseEntraConfig } from '../adapters/graph/config.ts';
 import { EntraIdentityProvider } from '../adapters/graph/entra-identity-provider.ts';
+import { limitsForShare } from '../adapters/graph/rate-limiter.ts';
 import { redactingLog } from '../adapters/logging.ts';
 import { SecretsManagerSecretSource } from '../adapters/secrets-manager.ts';
 import { embeddedConfig, type LambdaEnv, lambdaEnv } from '../config/lambda-env.ts';
@@ -50,7 +51,11 @@ async function identityProviders(
         for (const value of [tenant.clientSecret, tenant.certificatePem])
           if (value) secretValues.push(value);
       }
-      entra = new EntraIdentityProvider({ config, mode: 'live' });
+      entra = new EntraIdentityProvider({
+        config,
+        mode: 'live',
+        limits: limitsForShare(env.GRAPH_QUOTA_SHARE),
+      });
       // Sign in now, at cold start, so the revoke call is the first thing a detection waits for.
       await entra.warmUp();
     }

@@ -37,6 +37,12 @@ const lambdaEnvSchema = z.object({
   ),
   ENTRA_TENANT_IDS: list(),
   TRUSTED_EVENT_SOURCES: list(),
+  /** How many respond instances may act at once (the queue's maximum concurrency): each paces
+   * Graph writes to its share of the tenant's quota. */
+  GRAPH_QUOTA_SHARE: z._default(
+    z.pipe(z.string(), z.pipe(z.transform(Number), z.int().check(z.gte(1), z.lte(1000)))),
+    1,
+  ),
   TICKET_SECRET_ARN: z.optional(name()),
   LEDGER_PAGE_TOKEN_SECRET_ARN: z.optional(name()),
   RESPOND_QUEUE_URL: z.optional(name()),

@@ -584,6 +584,8 @@ describe('Lambda defaults', () => {
     expect(holders('GRAPH_SECRET_ARN')).toEqual(['release', 'respond']);
     expect(holders('GRAPH_BASE_URL')).toEqual(['release', 'respond']);
     expect(holders('RESPONDER_ACCOUNT_ID')).toEqual(['release', 'respond']);
+    // Graph pacing: each of maxConcurrency (default 10) respond instances takes a tenth.
+    expect(environmentOf(template, functions.respond as string).GRAPH_QUOTA_SHARE).toBe('10');
     expect(holders('STATE_TABLE_NAME')).toEqual(['intakeApi', 'release', 'respond']);
     expect(holders('EVENT_BUS_NAME')).toEqual(['respond']);
     expect(holders('TICKET_SECRET_ARN')).toEqual(['openTickets']);
@@ -658,6 +660,7 @@ describe('function environments', () => {
     'ENTRA_AUTHORITY_HOST',
     'ENTRA_TENANT_IDS',
     'TRUSTED_EVENT_SOURCES',
+    'GRAPH_QUOTA_SHARE',
     'TICKET_SECRET_ARN',
     'LEDGER_PAGE_TOKEN_SECRET_ARN',
     'RESPOND_QUEUE_URL',
