@@ -19,7 +19,6 @@ import { CONTROL_CATALOG } from '../../shared/domain/controls/catalog.ts';
 import type { Subject } from '../../shared/domain/detection.ts';
 import type { ContainmentPolicy } from '../../shared/domain/guardrails.ts';
 import { incidentIdFor } from '../../shared/domain/incident.ts';
-import { chainEntries } from '../../shared/domain/ledger/chain.ts';
 import {
   type EmbeddedDynamoDb,
   startEmbeddedDynamoDb,
@@ -28,15 +27,7 @@ import { systemClock } from '../../shared/ports/clock.ts';
 import type { ContainmentWindow } from '../../shared/ports/containment-window.ts';
 import type { EventPublisher, ResponderEvent } from '../../shared/ports/events.ts';
 import type { IdentityProvider } from '../../shared/ports/identity-provider.ts';
-import type {
-  AppendResult,
-  LedgerEntry,
-  LedgerPage,
-  LedgerQuery,
-  LedgerReader,
-  LedgerRecord,
-  LedgerWriter,
-} from '../../shared/ports/ledger.ts';
+import type { LedgerReader, LedgerWriter } from '../../shared/ports/ledger.ts';
 import { silentLog } from '../../shared/ports/log.ts';
 import { normalizeEvent } from '../../shared/sources/normalize.ts';
 import { type RespondInput, type RespondResult, respond } from '../../shared/use-cases/respond.ts';
@@ -77,26 +68,14 @@ class CountingPublisher implements EventPublisher {
  * account for a detection (kind, step, status, position, hash), not the payloads. So a long
  * run in memory holds what a Lambda would, not 1,000 incidents' worth of records.
  */
-export class ShippedLedger implements LedgerWriter, LedgerReader {
-  readonly #chains = new Map<string, LedgerRecord[]>();
+export class ShippedLedger extends InMemoryLedgerStore {
   bytesShipped = 0;
 
-  async append(incidentId: string, entries: readonly LedgerEntry[]): Promise<AppendResult> {
-    const chain = this.#chains.get(incidentId) ?? [];
-    this.#chains.set(incidentId, chain);
-    const seen = new Set(chain.map((record) => record.stepKey));
-    const fresh = entries.filter((entry) => !seen.has(entry.stepKey) && seen.add(entry.stepKey));
-    const last = chain.at(-1);
-    const appended = chainEntries({
-      incidentId,
-      head: last ? { seq: last.seq, hash: last.hash } : undefined,
-      entries: fresh,
-      recordedAt: new Date().toISOString(),
-    });
-    for (const record of appended) {
+  constructor() {
+    super(systemClock, (record) => {
       this.bytesShipped += JSON.stringify(record).length;
-      const { kind, stepKey, status, seq, hash, prevHash, recordedAt } = record;
-      chain.push({
+      const { incidentId, kind, stepKey, status, seq, hash, prevHash, recordedAt } = record;
+      return {
         incidentId,
         kind,
         stepKey,
@@ -106,19 +85,8 @@ export class ShippedLedger implements LedgerWriter, LedgerReader {
         recordedAt,
         data: {},
         ...(status === undefined ? {} : { status }),
-      });
-    }
-    return {
-      appended,
-      duplicates: entries.length - fresh.length,
-      records: chain.length,
-      head: chain.at(-1)?.hash ?? '',
-    };
-  }
-
-  /** By incident only: enough to account for each detection at the end of a run. */
-  async query(query: LedgerQuery): Promise<LedgerPage> {
-    return { records: query.incidentId ? [...(this.#chains.get(query.incidentId) ?? [])] : [] };
+      };
+    });
   }
 }
 

@@ -17,9 +17,15 @@ import type {
 export class InMemoryLedgerStore implements LedgerWriter, LedgerReader {
   readonly #chains = new Map<string, LedgerRecord[]>();
   readonly #clock: Clock;
+  readonly #retain: (record: LedgerRecord) => LedgerRecord;
 
-  constructor(clock: Clock = systemClock) {
+  /** `retain` decides what stays in memory of each appended record (all of it by default). */
+  constructor(
+    clock: Clock = systemClock,
+    retain: (record: LedgerRecord) => LedgerRecord = (r) => r,
+  ) {
     this.#clock = clock;
+    this.#retain = retain;
   }
 
   async append(incidentId: string, entries: readonly LedgerEntry[]): Promise<AppendResult> {
@@ -34,7 +40,7 @@ export class InMemoryLedgerStore implements LedgerWriter, LedgerReader {
       entries: fresh,
       recordedAt: this.#clock.now().toISOString(),
     });
-    chain.push(...appended);
+    chain.push(...appended.map(this.#retain));
     return {
       appended,
       duplicates: entries.length - fresh.length,
