@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FaultQueue } from '../fault-queue.ts';
 import {
   IAM_ERROR_STATUS,
   type IamAnswer,
@@ -140,7 +141,7 @@ export interface SimulatedIamServerOptions {
 export class SimulatedIamServer {
   readonly #account: SimulatedIamAccount;
   readonly #options: SimulatedIamServerOptions;
-  readonly #faults: (IamFaultRule & { remaining: number })[] = [];
+  readonly #faults = new FaultQueue<IamFaultRule>();
   readonly #requests: IamRequestRecord[] = [];
   readonly #timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   #latencyMs: number;
@@ -188,15 +189,15 @@ export class SimulatedIamServer {
   }
 
   injectFault(rule: IamFaultRule): void {
-    this.#faults.push({ ...rule, remaining: rule.times ?? 1 });
+    this.#faults.inject(rule);
   }
 
   clearFaults(): void {
-    this.#faults.length = 0;
+    this.#faults.clear();
   }
 
   pendingFaults(): number {
-    return this.#faults.reduce((sum, f) => sum + f.remaining, 0);
+    return this.#faults.pending();
   }
 
   setLatency(ms: number): void {
@@ -310,17 +311,11 @@ export class SimulatedIamServer {
   }
 
   #takeFault(action: string): IamFaultRule | undefined {
-    const index = this.#faults.findIndex(
+    return this.#faults.take(
       (f) =>
-        f.remaining > 0 &&
-        (f.action === undefined ||
-          (typeof f.action === 'string' ? f.action === action : f.action.test(action))),
+        f.action === undefined ||
+        (typeof f.action === 'string' ? f.action === action : f.action.test(action)),
     );
-    const fault = this.#faults[index];
-    if (!fault) return undefined;
-    fault.remaining -= 1;
-    if (fault.remaining === 0) this.#faults.splice(index, 1);
-    return fault;
   }
 
   #sleep(ms: number): Promise<void> {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { compactVerify, decodeProtectedHeader, importX509 } from 'jose';
+import { FaultQueue } from '../fault-queue.ts';
 import { type GraphAnswer, graphError, type SimulatedDirectory } from './directory.ts';
 
 /**
@@ -140,7 +141,7 @@ export class SimulatedEntraServer {
   readonly #directory: SimulatedDirectory;
   readonly #options: SimulatedServerOptions;
   readonly #tokens = new Map<string, IssuedToken>();
-  readonly #faults: (FaultRule & { remaining: number })[] = [];
+  readonly #faults = new FaultQueue<FaultRule>();
   readonly #requests: RequestRecord[] = [];
   readonly #writes = new Map<string, number[]>();
   readonly #lastIdentityProtection = new Map<string, number>();
@@ -304,15 +305,15 @@ export class SimulatedEntraServer {
   // --- the in-process control API -------------------------------------------------------------
 
   injectFault(rule: FaultRule): void {
-    this.#faults.push({ ...rule, remaining: rule.times ?? 1 });
+    this.#faults.inject(rule);
   }
 
   clearFaults(): void {
-    this.#faults.length = 0;
+    this.#faults.clear();
   }
 
   pendingFaults(): number {
-    return this.#faults.reduce((sum, f) => sum + f.remaining, 0);
+    return this.#faults.pending();
   }
 
   setLatency(ms: number): void {
@@ -561,18 +562,11 @@ export class SimulatedEntraServer {
   }
 
   #takeFault(method: string, path: string): FaultRule | undefined {
-    const index = this.#faults.findIndex(
+    return this.#faults.take(
       (f) =>
-        f.remaining > 0 &&
         (f.method === undefined || f.method.toUpperCase() === method) &&
         (typeof f.path === 'string' ? f.path === path : f.path.test(path)),
     );
-    if (index < 0) return undefined;
-    const fault = this.#faults[index];
-    if (!fault) return undefined;
-    fault.remaining -= 1;
-    if (fault.remaining === 0) this.#faults.splice(index, 1);
-    return fault;
   }
 
   #pruneWrites(clientId: string): number[] {
