@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   formatSummary,
@@ -13,7 +12,7 @@ import { systemClock } from '../../shared/ports/clock.ts';
 import { parseLedgerQueryParams, queryLedger } from '../../shared/use-cases/query-ledger.ts';
 import { parseSummaryPeriod, summarizeLedger } from '../../shared/use-cases/summarize-ledger.ts';
 import { checkpointLedger, verifyLedger } from '../../shared/use-cases/verify-ledger.ts';
-import { type CliIo, EXIT, UsageError } from '../io.ts';
+import { type CliIo, EXIT, stateDirOf, UsageError } from '../io.ts';
 
 const USAGE = `usage:
   responder ledger query [--owner-role R] [--owner-team T] [--control C] [--incident I]
@@ -54,10 +53,7 @@ export async function ledgerCommand(args: string[], io: CliIo): Promise<number> 
   }
   const options = parseOptions(rest);
   const format = formatOf(options.format, sub === 'verify' ? ['table', 'json'] : OUTPUT_FORMATS);
-  const stateDir = resolve(
-    io.cwd,
-    options['state-dir'] ?? (io.env.RESPONDER_STATE_DIR || '.responder'),
-  );
+  const stateDir = stateDirOf(options['state-dir'], io);
   // Validate everything before paying for a JVM start.
   const prepared = prepare(sub, options);
   const ledger = await openLocalLedger(stateDir);
