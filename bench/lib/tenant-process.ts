@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { SeedInput } from '../../shared/local/simulated-tenant/seed.ts';
-import type { ThrottlingSettings } from '../../shared/local/simulated-tenant/server.ts';
 import { startSimulatedTenant } from '../../shared/local/simulated-tenant/tenant.ts';
+import type { ThrottlingSettings } from '../../shared/local/simulated-tenant/write-quota.ts';
 
 /**
  * The simulated tenant in its own process, as Graph would be: its CPU (TLS, JSON, the directory)

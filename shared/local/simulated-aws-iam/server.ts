@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { FaultQueue } from '../fault-queue.ts';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readRequestBody, SimulatorServer } from '../simulator-server.ts';
 import {
   IAM_ERROR_STATUS,
   type IamAnswer,
@@ -138,20 +137,15 @@ export interface SimulatedIamServerOptions {
   onChange?: () => void;
 }
 
-export class SimulatedIamServer {
+export class SimulatedIamServer extends SimulatorServer<IamFaultRule, IamRequestRecord> {
   readonly #account: SimulatedIamAccount;
   readonly #options: SimulatedIamServerOptions;
-  readonly #faults = new FaultQueue<IamFaultRule>();
-  readonly #requests: IamRequestRecord[] = [];
-  readonly #timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  #latencyMs: number;
-  #server?: Server;
   #endpoint = '';
 
   constructor(options: SimulatedIamServerOptions) {
+    super(options.latencyMs);
     this.#options = options;
     this.#account = options.account;
-    this.#latencyMs = options.latencyMs;
   }
 
   /** http://127.0.0.1:<port>: the IAMClient's `endpoint`. */
@@ -160,61 +154,20 @@ export class SimulatedIamServer {
   }
 
   async listen(): Promise<void> {
-    const server = createServer((req, res) => {
-      this.#handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/xml' });
-        res.end(errorXml({ status: 500, code: 'ServiceFailure', message: String(error) }));
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.#server = server;
-    this.#endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }
-
-  async close(): Promise<void> {
-    for (const pending of this.#timers) {
-      clearTimeout(pending.timer);
-      pending.resolve();
-    }
-    this.#timers.clear();
-    const server = this.#server;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  }
-
-  injectFault(rule: IamFaultRule): void {
-    this.#faults.inject(rule);
-  }
-
-  clearFaults(): void {
-    this.#faults.clear();
-  }
-
-  pendingFaults(): number {
-    return this.#faults.pending();
-  }
-
-  setLatency(ms: number): void {
-    this.#latencyMs = ms;
-  }
-
-  requests(): IamRequestRecord[] {
-    return this.#requests.map((r) => ({ ...r, params: { ...r.params } }));
-  }
-
-  clearRequests(): void {
-    this.#requests.length = 0;
+    this.#endpoint = await this.open(
+      'http',
+      (listener) => createServer(listener),
+      (req, res) => this.#handle(req, res),
+      (error) => ({
+        contentType: 'text/xml',
+        body: errorXml({ status: 500, code: 'ServiceFailure', message: String(error) }),
+      }),
+    );
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulated.invalid');
-    const raw = await readBody(req);
+    const raw = await readRequestBody(req, MAX_BODY_BYTES);
     const form = new URLSearchParams(req.method === 'POST' ? (raw ?? '') : url.search);
     const action = form.get('Action') ?? '';
     const params: Record<string, string> = {};
@@ -230,8 +183,7 @@ export class SimulatedIamServer {
       status: 0,
       injected: false,
     };
-    this.#requests.push(record);
-    await this.#sleep(this.#latencyMs);
+    await this.admit(record);
 
     const answer =
       raw === undefined
@@ -281,7 +233,7 @@ export class SimulatedIamServer {
     }
 
     const fault = this.#takeFault(action);
-    if (fault?.delayMs) await this.#sleep(fault.delayMs);
+    if (fault?.delayMs) await this.sleep(fault.delayMs);
     if (fault && (fault.code !== undefined || fault.status !== undefined)) {
       record.injected = true;
       const status = fault.status ?? IAM_ERROR_STATUS[fault.code ?? ''] ?? 400;
@@ -311,25 +263,11 @@ export class SimulatedIamServer {
   }
 
   #takeFault(action: string): IamFaultRule | undefined {
-    return this.#faults.take(
+    return this.takeFault(
       (f) =>
         f.action === undefined ||
         (typeof f.action === 'string' ? f.action === action : f.action.test(action)),
     );
-  }
-
-  #sleep(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const pending = {
-        timer: setTimeout(() => {
-          this.#timers.delete(pending);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      this.#timers.add(pending);
-    });
   }
 }
 
@@ -409,16 +347,4 @@ function errorXml(error: IamError, requestId: string = randomUUID()): string {
     `<Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message></Error>` +
     `<RequestId>${requestId}</RequestId></ErrorResponse>`
   );
-}
-
-/** The body as text, or undefined when it exceeds the limit. */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

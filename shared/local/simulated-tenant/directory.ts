@@ -225,77 +225,76 @@ export class SimulatedDirectory {
   }
 
   confirmCompromisedUsers(body: unknown): GraphAnswer {
-    const at = this.#now();
-    const ids = (body as { userIds?: unknown } | null)?.userIds;
-    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string')) {
-      return badRequest('userIds must be a non-empty array of user ids.', at);
-    }
-    const users = ids.map((id) => this.users.get(String(id).toLowerCase()));
-    const missing = ids.find((_, i) => users[i] === undefined);
-    if (missing !== undefined) return notFound(String(missing), at);
-    for (const user of users) {
-      if (!user) continue;
-      user.riskState = 'confirmedCompromised';
-      user.riskLevel = 'high';
-    }
-    return { status: 204 };
+    const problem = 'userIds must be a non-empty array of user ids.';
+    return this.#confirmCompromised(body, 'userIds', problem, this.users, {
+      riskState: 'confirmedCompromised',
+      riskLevel: 'high',
+    });
   }
 
   confirmCompromisedServicePrincipals(body: unknown): GraphAnswer {
+    const problem = 'servicePrincipalIds must be a non-empty array of ids.';
+    return this.#confirmCompromised(body, 'servicePrincipalIds', problem, this.servicePrincipals, {
+      riskState: 'confirmedCompromised',
+    });
+  }
+
+  /** Both confirmCompromised actions: all ids known or nothing changes (404 on the first unknown). */
+  #confirmCompromised<T>(
+    body: unknown,
+    field: string,
+    problem: string,
+    from: ReadonlyMap<string, T>,
+    risk: Partial<T>,
+  ): GraphAnswer {
     const at = this.#now();
-    const ids = (body as { servicePrincipalIds?: unknown } | null)?.servicePrincipalIds;
+    const ids = (body as Record<string, unknown> | null)?.[field];
     if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string')) {
-      return badRequest('servicePrincipalIds must be a non-empty array of ids.', at);
+      return badRequest(problem, at);
     }
-    const sps = ids.map((id) => this.servicePrincipals.get(String(id).toLowerCase()));
-    const missing = ids.find((_, i) => sps[i] === undefined);
+    const found = ids.map((id) => from.get(String(id).toLowerCase()));
+    const missing = ids.find((_, i) => found[i] === undefined);
     if (missing !== undefined) return notFound(String(missing), at);
-    for (const sp of sps) if (sp) sp.riskState = 'confirmedCompromised';
+    for (const item of found) if (item) Object.assign(item, risk);
     return { status: 204 };
   }
 
   listRoleAssignments(filter: string | null): GraphAnswer {
-    const principalId = principalFilter(filter);
-    if (!principalId)
-      return badRequest("Only $filter=principalId eq '{id}' is supported.", this.#now());
-    return {
-      status: 200,
-      body: {
-        '@odata.context':
-          'https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleAssignments',
-        value: this.activeAssignmentsOf(principalId).map((a) => ({
-          id: a.id,
-          principalId: a.principalId,
-          roleDefinitionId: a.roleDefinitionId,
-          directoryScopeId: a.directoryScopeId,
-        })),
-      },
-    };
+    return this.#listAssignments(filter, 'roleAssignments', (a) => ({ id: a.id }));
   }
 
   listRoleAssignmentScheduleInstances(filter: string | null): GraphAnswer {
+    // Direct assignments appear here too, as `Assigned` with no end (documented behaviour).
+    return this.#listAssignments(filter, 'roleAssignmentScheduleInstances', (a) => ({
+      id: `${a.id}-instance`,
+      appScopeId: null,
+      startDateTime: null,
+      endDateTime: a.endDateTime ?? null,
+      assignmentType: a.type === 'pimActive' && a.activated ? 'Activated' : 'Assigned',
+      memberType: 'Direct',
+      roleAssignmentOriginId: a.id,
+      roleAssignmentScheduleId: a.type === 'pimActive' ? `${a.id}-schedule` : a.id,
+    }));
+  }
+
+  /** A principal's active assignments as `collection` lists them (only `principalId eq` filters). */
+  #listAssignments(
+    filter: string | null,
+    collection: string,
+    more: (a: SimulatedRoleAssignment) => { id: string } & Record<string, unknown>,
+  ): GraphAnswer {
     const principalId = principalFilter(filter);
     if (!principalId)
       return badRequest("Only $filter=principalId eq '{id}' is supported.", this.#now());
     return {
       status: 200,
       body: {
-        '@odata.context':
-          'https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/roleAssignmentScheduleInstances',
-        // Direct assignments appear here too, as `Assigned` with no end (documented behaviour).
-        value: this.activeAssignmentsOf(principalId).map((a) => ({
-          id: `${a.id}-instance`,
-          principalId: a.principalId,
-          roleDefinitionId: a.roleDefinitionId,
-          directoryScopeId: a.directoryScopeId,
-          appScopeId: null,
-          startDateTime: null,
-          endDateTime: a.endDateTime ?? null,
-          assignmentType: a.type === 'pimActive' && a.activated ? 'Activated' : 'Assigned',
-          memberType: 'Direct',
-          roleAssignmentOriginId: a.id,
-          roleAssignmentScheduleId: a.type === 'pimActive' ? `${a.id}-schedule` : a.id,
-        })),
+        '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#roleManagement/directory/${collection}`,
+        value: this.activeAssignmentsOf(principalId).map((a) => {
+          const { id, ...rest } = more(a);
+          const { principalId, roleDefinitionId, directoryScopeId } = a;
+          return { id, principalId, roleDefinitionId, directoryScopeId, ...rest };
+        }),
       },
     };
   }

@@ -1,15 +1,16 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { compactVerify, decodeProtectedHeader, importX509 } from 'jose';
-import { FaultQueue } from '../fault-queue.ts';
+import { createServer } from 'node:https';
+import { readRequestBody, SimulatorServer } from '../simulator-server.ts';
+import { LoginAuthority } from './authority.ts';
 import { type GraphAnswer, graphError, type SimulatedDirectory } from './directory.ts';
+import { graphRoutes, type Route } from './graph-routes.ts';
+import { isWrite, type ThrottlingSettings, WriteQuota } from './write-quota.ts';
 
 /**
- * The simulated tenant's HTTPS endpoints: a login authority (OpenID metadata + token endpoint,
- * as MSAL calls them) and Microsoft Graph v1.0 for the operations containment uses, with
- * permission checks, throttling, latency and injected faults.
+ * The simulated tenant's HTTPS endpoints: the login authority (authority.ts) and Microsoft
+ * Graph v1.0 for the operations containment uses (graph-routes.ts), with the token and
+ * permission checks, throttling (write-quota.ts), latency and injected faults in front.
  */
 
 /** A fault injected on the next `times` requests that match. */
@@ -42,73 +43,7 @@ export interface RequestRecord {
   clientId?: string;
 }
 
-export interface ThrottlingSettings {
-  /** Graph's identity write quota per app and tenant (3,000 per 150 s); false: not enforced. */
-  writeQuota: { writes: number; windowSeconds: number } | false;
-  /** Identity Protection: requests per second per tenant (1); false: not enforced. */
-  identityProtectionPerSecond: number | false;
-}
-
 type HeldAnswer = GraphAnswer & { holdMs?: number };
-
-interface IssuedToken {
-  clientId: string;
-  expiresAt: number;
-}
-
-/** Application permissions that satisfy each operation: the least-privileged one first. */
-const PERMISSIONS = {
-  revoke: ['User.RevokeSessions.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
-  readUser: [
-    'User.Read.All',
-    'User.ReadWrite.All',
-    'Directory.Read.All',
-    'Directory.ReadWrite.All',
-  ],
-  enableDisableUser: [
-    'User.EnableDisableAccount.All',
-    'User.ReadWrite.All',
-    'Directory.ReadWrite.All',
-  ],
-  riskyUsers: ['IdentityRiskyUser.ReadWrite.All'],
-  riskyServicePrincipals: ['IdentityRiskyServicePrincipal.ReadWrite.All'],
-  readRoles: [
-    'RoleManagement.Read.Directory',
-    'RoleManagement.Read.All',
-    'RoleManagement.ReadWrite.Directory',
-    'Directory.Read.All',
-  ],
-  writeRoles: ['RoleManagement.ReadWrite.Directory'],
-  readSchedules: [
-    'RoleAssignmentSchedule.Read.Directory',
-    'RoleAssignmentSchedule.ReadWrite.Directory',
-    'RoleManagement.Read.Directory',
-    'RoleManagement.ReadWrite.Directory',
-  ],
-  writeSchedules: [
-    'RoleAssignmentSchedule.ReadWrite.Directory',
-    'RoleManagement.ReadWrite.Directory',
-  ],
-  readServicePrincipal: [
-    'Application.Read.All',
-    'Application.ReadWrite.OwnedBy',
-    'Application.ReadWrite.All',
-    'Directory.Read.All',
-  ],
-  writeServicePrincipal: ['Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All'],
-} as const;
-
-interface Route {
-  method: string;
-  pattern: RegExp;
-  permissions: readonly string[];
-  handle: (
-    match: RegExpExecArray,
-    body: unknown,
-    url: URL,
-    appRoles: readonly string[],
-  ) => GraphAnswer;
-}
 
 const DEFAULT_CODES: Record<number, string> = {
   400: 'Request_BadRequest',
@@ -121,8 +56,6 @@ const DEFAULT_CODES: Record<number, string> = {
   503: 'ServiceUnavailable',
   504: 'GatewayTimeout',
 };
-
-const isWrite = (method: string) => method === 'POST' || method === 'PATCH' || method === 'DELETE';
 
 export interface SimulatedServerOptions {
   directory: SimulatedDirectory;
@@ -137,118 +70,27 @@ export interface SimulatedServerOptions {
   onChange?: () => void;
 }
 
-export class SimulatedEntraServer {
+export class SimulatedEntraServer extends SimulatorServer<FaultRule, RequestRecord> {
   readonly #directory: SimulatedDirectory;
   readonly #options: SimulatedServerOptions;
-  readonly #tokens = new Map<string, IssuedToken>();
-  readonly #faults = new FaultQueue<FaultRule>();
-  readonly #requests: RequestRecord[] = [];
-  readonly #writes = new Map<string, number[]>();
-  readonly #lastIdentityProtection = new Map<string, number>();
-  readonly #timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  #latencyMs: number;
-  #throttling: ThrottlingSettings;
-  #authority?: Server;
-  #graph?: Server;
+  readonly #authority: LoginAuthority;
+  readonly #quota: WriteQuota;
+  readonly #routes: Route[];
   #authorityHost = '';
   #graphBaseUrl = '';
-  readonly #routes: Route[];
 
   constructor(options: SimulatedServerOptions) {
+    super(options.latencyMs);
     this.#options = options;
     this.#directory = options.directory;
-    this.#latencyMs = options.latencyMs;
-    this.#throttling = { ...options.throttling };
-    const d = this.#directory;
-    const id = '([^/]+)';
-    this.#routes = [
-      {
-        method: 'POST',
-        pattern: new RegExp(`^/users/${id}/revokeSignInSessions$`),
-        permissions: PERMISSIONS.revoke,
-        handle: (m) => {
-          const answer = d.revokeSignInSessions(decodeURIComponent(m[1] ?? ''));
-          return answer.status === 200 && this.#options.revokeStatus === 204
-            ? { status: 204 }
-            : answer;
-        },
-      },
-      {
-        method: 'GET',
-        pattern: new RegExp(`^/users/${id}$`),
-        permissions: PERMISSIONS.readUser,
-        handle: (m, _b, url) =>
-          d.getUser(decodeURIComponent(m[1] ?? ''), url.searchParams.get('$select')),
-      },
-      {
-        method: 'PATCH',
-        pattern: new RegExp(`^/users/${id}$`),
-        permissions: PERMISSIONS.enableDisableUser,
-        handle: (m, body, _u, roles) => d.patchUser(decodeURIComponent(m[1] ?? ''), body, roles),
-      },
-      {
-        method: 'POST',
-        pattern: /^\/identityProtection\/riskyUsers\/confirmCompromised$/,
-        permissions: PERMISSIONS.riskyUsers,
-        handle: (_m, body) => d.confirmCompromisedUsers(body),
-      },
-      {
-        method: 'POST',
-        pattern: /^\/identityProtection\/riskyServicePrincipals\/confirmCompromised$/,
-        permissions: PERMISSIONS.riskyServicePrincipals,
-        handle: (_m, body) => d.confirmCompromisedServicePrincipals(body),
-      },
-      {
-        method: 'GET',
-        pattern: /^\/roleManagement\/directory\/roleAssignments$/,
-        permissions: PERMISSIONS.readRoles,
-        handle: (_m, _b, url) => d.listRoleAssignments(url.searchParams.get('$filter')),
-      },
-      {
-        method: 'POST',
-        pattern: /^\/roleManagement\/directory\/roleAssignments$/,
-        permissions: PERMISSIONS.writeRoles,
-        handle: (_m, body) => d.createRoleAssignment(body),
-      },
-      {
-        method: 'DELETE',
-        pattern: new RegExp(`^/roleManagement/directory/roleAssignments/${id}$`),
-        permissions: PERMISSIONS.writeRoles,
-        handle: (m) => d.deleteRoleAssignment(decodeURIComponent(m[1] ?? '')),
-      },
-      {
-        method: 'GET',
-        pattern: /^\/roleManagement\/directory\/roleAssignmentScheduleInstances$/,
-        permissions: PERMISSIONS.readSchedules,
-        handle: (_m, _b, url) =>
-          d.listRoleAssignmentScheduleInstances(url.searchParams.get('$filter')),
-      },
-      {
-        method: 'POST',
-        pattern: /^\/roleManagement\/directory\/roleAssignmentScheduleRequests$/,
-        permissions: PERMISSIONS.writeSchedules,
-        handle: (_m, body) => d.createScheduleRequest(body),
-      },
-      {
-        method: 'GET',
-        pattern: new RegExp(`^/servicePrincipals/${id}$`),
-        permissions: PERMISSIONS.readServicePrincipal,
-        handle: (m, _b, url) =>
-          d.getServicePrincipal(decodeURIComponent(m[1] ?? ''), url.searchParams.get('$select')),
-      },
-      {
-        method: 'PATCH',
-        pattern: new RegExp(`^/servicePrincipals/${id}$`),
-        permissions: PERMISSIONS.writeServicePrincipal,
-        handle: (m, body) => d.patchServicePrincipal(decodeURIComponent(m[1] ?? ''), body),
-      },
-      {
-        method: 'POST',
-        pattern: new RegExp(`^/servicePrincipals/${id}/removePassword$`),
-        permissions: PERMISSIONS.writeServicePrincipal,
-        handle: (m, body) => d.removePassword(decodeURIComponent(m[1] ?? ''), body),
-      },
-    ];
+    this.#authority = new LoginAuthority({
+      directory: options.directory,
+      tokenLifetimeSeconds: options.tokenLifetimeSeconds,
+      now: options.now,
+      hosts: () => ({ authorityHost: this.#authorityHost, graphBaseUrl: this.#graphBaseUrl }),
+    });
+    this.#quota = new WriteQuota(options.directory.tenantId, options.throttling, options.now);
+    this.#routes = graphRoutes(options.directory, options.revokeStatus);
   }
 
   get authorityHost(): string {
@@ -261,85 +103,36 @@ export class SimulatedEntraServer {
 
   async listen(): Promise<void> {
     const { key, cert } = this.#options.tls;
-    const start = async (listener: 'authority' | 'graph') => {
-      const server = createServer({ key, cert }, (req, res) => {
-        this.#handle(listener, req, res).catch((error: unknown) => {
-          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-          res.end(
-            JSON.stringify({ error: { code: 'InternalServerError', message: String(error) } }),
-          );
-        });
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve());
-      });
-      return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
-    };
-    const authority = await start('authority');
-    const graph = await start('graph');
-    this.#authority = authority.server;
-    this.#graph = graph.server;
-    this.#authorityHost = authority.url;
-    this.#graphBaseUrl = graph.url;
-  }
-
-  async close(): Promise<void> {
-    for (const pending of this.#timers) {
-      clearTimeout(pending.timer);
-      pending.resolve();
-    }
-    this.#timers.clear();
-    await Promise.all(
-      [this.#authority, this.#graph].map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            if (!server) return resolve();
-            server.close(() => resolve());
-            server.closeAllConnections();
+    const start = (listener: 'authority' | 'graph') =>
+      this.open(
+        'https',
+        (handler) => createServer({ key, cert }, handler),
+        (req, res) => this.#handle(listener, req, res),
+        (error) => ({
+          contentType: 'application/json',
+          body: JSON.stringify({
+            error: { code: 'InternalServerError', message: String(error) },
           }),
-      ),
-    );
+        }),
+      );
+    this.#authorityHost = await start('authority');
+    this.#graphBaseUrl = await start('graph');
   }
 
-  // --- the in-process control API -------------------------------------------------------------
-
-  injectFault(rule: FaultRule): void {
-    this.#faults.inject(rule);
-  }
-
-  clearFaults(): void {
-    this.#faults.clear();
-  }
-
-  pendingFaults(): number {
-    return this.#faults.pending();
-  }
-
-  setLatency(ms: number): void {
-    this.#latencyMs = ms;
-  }
+  // --- the in-process control API beyond the shared one ----------------------------------------
 
   setThrottling(settings: Partial<ThrottlingSettings>): void {
-    this.#throttling = { ...this.#throttling, ...settings };
+    this.#quota.set(settings);
   }
 
   /** Writes the quota has counted in its current window, per client id. */
   writesInWindow(clientId: string): number {
-    return this.#pruneWrites(clientId).length;
-  }
-
-  requests(): RequestRecord[] {
-    return this.#requests.map((r) => ({ ...r }));
-  }
-
-  clearRequests(): void {
-    this.#requests.length = 0;
+    return this.#quota.writesInWindow(clientId);
   }
 
   /** Invalidates every issued access token (forces the client to sign in again). */
   revokeIssuedTokens(): void {
-    this.#tokens.clear();
+    this.#authority.revokeIssuedTokens();
   }
 
   // --- request handling ------------------------------------------------------------------------
@@ -350,7 +143,7 @@ export class SimulatedEntraServer {
     res: ServerResponse,
   ): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://simulated.invalid');
-    const raw = await readBody(req);
+    const raw = (await readRequestBody(req)) ?? '';
     const record: RequestRecord = {
       at: this.#options.now().toISOString(),
       listener,
@@ -361,15 +154,14 @@ export class SimulatedEntraServer {
       status: 0,
       injected: false,
     };
-    this.#requests.push(record);
-    await this.#sleep(this.#latencyMs);
-    const answer =
+    await this.admit(record);
+    const answer: HeldAnswer =
       listener === 'authority'
-        ? await this.#authorityAnswer(req, url, raw, record)
-        : await this.#graphAnswer(req, url, raw, record);
+        ? await this.#authority.answer(req.method ?? 'GET', url, raw, record)
+        : this.#graphAnswer(req, url, raw, record);
     record.status = answer.status;
     // A held answer: Graph did the work, the client sees nothing until it times out.
-    if (answer.holdMs) await this.#sleep(answer.holdMs);
+    if (answer.holdMs) await this.sleep(answer.holdMs);
     const headers: Record<string, string> = {
       'request-id': randomUUID(),
       ...(answer.body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -379,112 +171,7 @@ export class SimulatedEntraServer {
     res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
   }
 
-  async #authorityAnswer(
-    req: IncomingMessage,
-    url: URL,
-    raw: string,
-    record: RequestRecord,
-  ): Promise<HeldAnswer> {
-    const tenantId = this.#directory.tenantId;
-    const base = `${this.#authorityHost}/${tenantId}`;
-    const metadata = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
-    if (req.method === 'GET' && metadata) {
-      if (metadata[1]?.toLowerCase() !== tenantId) return tenantNotFound(metadata[1] ?? '');
-      return {
-        status: 200,
-        body: {
-          issuer: `${this.#authorityHost}/${tenantId}/v2.0`,
-          authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
-          token_endpoint: `${base}/oauth2/v2.0/token`,
-          device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
-          end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-          jwks_uri: `${this.#authorityHost}/${tenantId}/discovery/v2.0/keys`,
-          response_modes_supported: ['query', 'fragment', 'form_post'],
-          response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
-          scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-          subject_types_supported: ['pairwise'],
-          id_token_signing_alg_values_supported: ['RS256'],
-          token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt'],
-          tenant_region_scope: null,
-          cloud_instance_name: 'simulated.invalid',
-        },
-      };
-    }
-    const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
-    if (req.method === 'POST' && token) {
-      if (token[1]?.toLowerCase() !== tenantId) return tenantNotFound(token[1] ?? '');
-      return this.#issueToken(new URLSearchParams(raw), `${base}/oauth2/v2.0/token`, record);
-    }
-    return {
-      status: 404,
-      body: { error: 'not_found', error_description: `no route ${url.pathname}` },
-    };
-  }
-
-  async #issueToken(
-    form: URLSearchParams,
-    tokenEndpoint: string,
-    record: RequestRecord,
-  ): Promise<GraphAnswer> {
-    const clientId = (form.get('client_id') ?? '').toLowerCase();
-    record.clientId = clientId;
-    const app = this.#directory.applications.get(clientId);
-    if (form.get('grant_type') !== 'client_credentials') {
-      return oauthError(400, 'unsupported_grant_type', 'AADSTS70003: grant type not supported.');
-    }
-    if (!app) {
-      return oauthError(
-        400,
-        'unauthorized_client',
-        `AADSTS700016: Application with identifier '${clientId}' was not found in the directory.`,
-      );
-    }
-    const expectedScope = `${this.#graphBaseUrl}/.default`;
-    if (form.get('scope')?.split(' ').includes(expectedScope) !== true) {
-      return oauthError(
-        400,
-        'invalid_scope',
-        `AADSTS70011: The provided value for scope is not valid; expected ${expectedScope}.`,
-      );
-    }
-    const secret = form.get('client_secret');
-    const assertion = form.get('client_assertion');
-    let authenticated = false;
-    if (secret !== null) {
-      authenticated = app.clientSecrets.includes(secret);
-    } else if (assertion !== null) {
-      authenticated = await verifyAssertion(assertion, app.certificates, clientId, tokenEndpoint);
-    }
-    if (!authenticated) {
-      return oauthError(
-        401,
-        'invalid_client',
-        'AADSTS7000215: Invalid client secret or client assertion provided.',
-      );
-    }
-    const accessToken = `sim.${randomBytes(24).toString('base64url')}`;
-    const lifetime = this.#options.tokenLifetimeSeconds;
-    this.#tokens.set(accessToken, {
-      clientId,
-      expiresAt: this.#options.now().getTime() + lifetime * 1000,
-    });
-    return {
-      status: 200,
-      body: {
-        token_type: 'Bearer',
-        expires_in: lifetime,
-        ext_expires_in: lifetime,
-        access_token: accessToken,
-      },
-    };
-  }
-
-  async #graphAnswer(
-    req: IncomingMessage,
-    url: URL,
-    raw: string,
-    record: RequestRecord,
-  ): Promise<HeldAnswer> {
+  #graphAnswer(req: IncomingMessage, url: URL, raw: string, record: RequestRecord): HeldAnswer {
     const at = this.#options.now();
     const versioned = /^\/v1\.0(\/.*)$/.exec(url.pathname);
     const path = versioned?.[1] ?? url.pathname;
@@ -492,8 +179,8 @@ export class SimulatedEntraServer {
     const method = req.method ?? 'GET';
 
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const token = bearer === undefined ? undefined : this.#tokens.get(bearer);
-    if (!token || token.expiresAt <= at.getTime()) {
+    const clientId = bearer === undefined ? undefined : this.#authority.clientOf(bearer, at);
+    if (clientId === undefined) {
       return graphError(
         401,
         'InvalidAuthenticationToken',
@@ -503,29 +190,16 @@ export class SimulatedEntraServer {
         at,
       );
     }
-    record.clientId = token.clientId;
+    record.clientId = clientId;
 
-    const fault = this.#takeFault(method, path);
-    if (fault) {
-      record.injected = fault.status !== undefined;
-      if (fault.status !== undefined) {
-        const answer: HeldAnswer = graphError(
-          fault.status,
-          fault.code ?? DEFAULT_CODES[fault.status] ?? 'UnknownError',
-          fault.message ?? `Injected fault: ${fault.status}.`,
-          at,
-        );
-        if (fault.retryAfter !== undefined) {
-          answer.headers = {
-            'retry-after':
-              typeof fault.retryAfter === 'number'
-                ? String(fault.retryAfter)
-                : fault.retryAfter.toUTCString(),
-          };
-        }
-        if (fault.delayMs) answer.holdMs = fault.delayMs;
-        return answer;
-      }
+    const fault = this.takeFault(
+      (f) =>
+        (f.method === undefined || f.method.toUpperCase() === method) &&
+        (typeof f.path === 'string' ? f.path === path : f.path.test(path)),
+    );
+    if (fault?.status !== undefined) {
+      record.injected = true;
+      return injectedAnswer(fault, fault.status, at);
     }
 
     if (!versioned) return graphError(400, 'BadRequest', 'Invalid version.', at);
@@ -534,7 +208,7 @@ export class SimulatedEntraServer {
     if (!route || !match) {
       return graphError(400, 'BadRequest', `Resource not found for the segment '${path}'.`, at);
     }
-    const app = this.#directory.applications.get(token.clientId);
+    const app = this.#directory.applications.get(clientId);
     if (!app || !route.permissions.some((p) => app.permissions.includes(p))) {
       return graphError(
         403,
@@ -544,7 +218,7 @@ export class SimulatedEntraServer {
       );
     }
 
-    const throttled = this.#throttle(method, path, token.clientId, at);
+    const throttled = this.#quota.check(method, path, clientId, at);
     if (throttled) return throttled;
 
     let body: unknown;
@@ -560,133 +234,24 @@ export class SimulatedEntraServer {
     if (fault?.delayMs) answer.holdMs = fault.delayMs;
     return answer;
   }
-
-  #takeFault(method: string, path: string): FaultRule | undefined {
-    return this.#faults.take(
-      (f) =>
-        (f.method === undefined || f.method.toUpperCase() === method) &&
-        (typeof f.path === 'string' ? f.path === path : f.path.test(path)),
-    );
-  }
-
-  #pruneWrites(clientId: string): number[] {
-    const quota = this.#throttling.writeQuota;
-    const writes = this.#writes.get(clientId) ?? [];
-    this.#writes.set(clientId, writes);
-    if (quota === false) return writes;
-    const from = this.#options.now().getTime() - quota.windowSeconds * 1000;
-    while (writes.length > 0 && (writes[0] ?? 0) <= from) writes.shift();
-    return writes;
-  }
-
-  #throttle(method: string, path: string, clientId: string, at: Date): GraphAnswer | undefined {
-    const now = at.getTime();
-    const perSecond = this.#throttling.identityProtectionPerSecond;
-    if (path.startsWith('/identityProtection/') && perSecond !== false) {
-      const last = this.#lastIdentityProtection.get(this.#directory.tenantId);
-      if (last !== undefined && now - last < 1000 / perSecond) {
-        // Identity Protection documents no Retry-After on its throttling responses.
-        return graphError(429, 'TooManyRequests', 'Too many requests.', at);
-      }
-      this.#lastIdentityProtection.set(this.#directory.tenantId, now);
-    }
-    const quota = this.#throttling.writeQuota;
-    if (isWrite(method) && quota !== false) {
-      const writes = this.#pruneWrites(clientId);
-      if (writes.length >= quota.writes) {
-        const oldest = writes[0] ?? now;
-        const waitSeconds = Math.max(
-          1,
-          Math.ceil((oldest + quota.windowSeconds * 1000 - now) / 1000),
-        );
-        const answer = graphError(
-          429,
-          'TooManyRequests',
-          'Too many requests. The write quota for this application and tenant is exhausted.',
-          at,
-        );
-        answer.headers = { 'retry-after': String(waitSeconds) };
-        return answer;
-      }
-      writes.push(now);
-    }
-    return undefined;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const pending = {
-        timer: setTimeout(() => {
-          this.#timers.delete(pending);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      this.#timers.add(pending);
-    });
-  }
 }
 
-function oauthError(status: number, error: string, description: string): GraphAnswer {
-  const code = Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0);
-  return {
+/** The Graph error an injected fault answers with, held for its delay. */
+function injectedAnswer(fault: FaultRule, status: number, at: Date): HeldAnswer {
+  const answer: HeldAnswer = graphError(
     status,
-    body: {
-      error,
-      error_description: description,
-      error_codes: [code],
-      timestamp: new Date().toISOString().replace('T', ' ').slice(0, 19),
-      trace_id: randomUUID(),
-      correlation_id: randomUUID(),
-    },
-  };
-}
-
-function tenantNotFound(tenant: string): GraphAnswer {
-  return oauthError(
-    400,
-    'invalid_tenant',
-    `AADSTS90002: Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID.`,
+    fault.code ?? DEFAULT_CODES[status] ?? 'UnknownError',
+    fault.message ?? `Injected fault: ${status}.`,
+    at,
   );
-}
-
-async function verifyAssertion(
-  assertion: string,
-  certificates: readonly string[],
-  clientId: string,
-  tokenEndpoint: string,
-): Promise<boolean> {
-  let alg: string;
-  try {
-    alg = decodeProtectedHeader(assertion).alg ?? '';
-  } catch {
-    return false;
+  if (fault.retryAfter !== undefined) {
+    answer.headers = {
+      'retry-after':
+        typeof fault.retryAfter === 'number'
+          ? String(fault.retryAfter)
+          : fault.retryAfter.toUTCString(),
+    };
   }
-  for (const pem of certificates) {
-    try {
-      const key = await importX509(pem, alg);
-      const { payload } = await compactVerify(assertion, key);
-      const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
-      const nowSeconds = Date.now() / 1000;
-      if (
-        String(claims.iss).toLowerCase() === clientId &&
-        String(claims.sub).toLowerCase() === clientId &&
-        claims.aud === tokenEndpoint &&
-        typeof claims.exp === 'number' &&
-        claims.exp > nowSeconds
-      ) {
-        return true;
-      }
-    } catch {
-      // not this certificate: try the next
-    }
-  }
-  return false;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  if (fault.delayMs) answer.holdMs = fault.delayMs;
+  return answer;
 }

@@ -1,15 +1,11 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../../domain/errors.ts';
+import { loadSimulatorSeed, persistChanges } from '../simulator-seed.ts';
+import type { SimulatorControls } from '../simulator-server.ts';
 import { SimulatedDirectory } from './directory.ts';
-import { parseSeed, type Seed, type SeedInput } from './seed.ts';
-import {
-  type FaultRule,
-  type RequestRecord,
-  SimulatedEntraServer,
-  type ThrottlingSettings,
-} from './server.ts';
+import { parseSeed, type SeedInput } from './seed.ts';
+import { type FaultRule, type RequestRecord, SimulatedEntraServer } from './server.ts';
 import { simulatedTenantCertificate } from './tls.ts';
+import type { ThrottlingSettings } from './write-quota.ts';
 
 export interface StartSimulatedTenantOptions {
   /** A seed object, or the path of a seed JSON file. */
@@ -28,7 +24,7 @@ export interface StartSimulatedTenantOptions {
   statePath?: string;
 }
 
-export interface SimulatedTenant {
+export interface SimulatedTenant extends SimulatorControls<FaultRule, RequestRecord> {
   /** https://127.0.0.1:<port>: pass as GRAPH_BASE_URL. */
   readonly graphBaseUrl: string;
   /** https://127.0.0.1:<port>: pass as ENTRA_AUTHORITY_HOST. */
@@ -40,19 +36,11 @@ export interface SimulatedTenant {
   readonly ca: string;
   /** The directory's state: users, service principals, role assignments, risk (read and change). */
   readonly directory: SimulatedDirectory;
-  readonly faults: {
-    inject(rule: FaultRule): void;
-    clear(): void;
-    pending(): number;
-  };
   readonly throttling: {
     setLatency(ms: number): void;
     set(settings: Partial<ThrottlingSettings>): void;
     writesInWindow(clientId: string): number;
   };
-  /** Every request received, in arrival order. */
-  requests(): RequestRecord[];
-  clearRequests(): void;
   /** Forgets issued access tokens, so clients must sign in again. */
   revokeIssuedTokens(): void;
   close(): Promise<void>;
@@ -63,30 +51,11 @@ const DOCUMENTED_THROTTLING: ThrottlingSettings = {
   identityProtectionPerSecond: 1,
 };
 
-async function loadSeed(seed: SeedInput | string): Promise<Seed> {
-  let input: unknown = seed;
-  if (typeof seed === 'string') {
-    try {
-      input = JSON.parse(await readFile(seed, 'utf8'));
-    } catch (error) {
-      throw new ConfigError(`cannot read simulated tenant seed ${seed}: ${String(error)}`, {
-        cause: error,
-      });
-    }
-  }
-  const parsed = parseSeed(input);
-  if (!parsed.ok) throw new ConfigError(parsed.error.message, { cause: parsed.error });
-  return parsed.value;
-}
-
 /** Starts an in-memory Entra tenant on two local HTTPS listeners (login authority and Graph). */
 export async function startSimulatedTenant(
   options: StartSimulatedTenantOptions,
 ): Promise<SimulatedTenant> {
-  const { statePath } = options;
-  const seed = await loadSeed(
-    statePath !== undefined && existsSync(statePath) ? statePath : options.seed,
-  );
+  const seed = await loadSimulatorSeed(options, parseSeed, 'simulated tenant');
   const now = options.now ?? (() => new Date());
   const app = seed.applications.find((a) => a.clientSecrets.length > 0);
   const secret = app?.clientSecrets[0];
@@ -105,14 +74,7 @@ export async function startSimulatedTenant(
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
     revokeStatus: options.revokeStatus ?? 200,
     now,
-    ...(statePath === undefined
-      ? {}
-      : {
-          onChange: () => {
-            const text = `${JSON.stringify(directory.toSeed(), null, 2)}\n`;
-            writeFileSync(statePath, text, { mode: 0o600 });
-          },
-        }),
+    ...persistChanges(options.statePath, () => directory.toSeed()),
   });
   await server.listen();
   return {
@@ -122,18 +84,12 @@ export async function startSimulatedTenant(
     credentials: { tenantId: seed.tenant.id, clientId: app.clientId, clientSecret: secret },
     ca: tls.cert,
     directory,
-    faults: {
-      inject: (rule) => server.injectFault(rule),
-      clear: () => server.clearFaults(),
-      pending: () => server.pendingFaults(),
-    },
+    ...server.controls(),
     throttling: {
       setLatency: (ms) => server.setLatency(ms),
       set: (settings) => server.setThrottling(settings),
       writesInWindow: (clientId) => server.writesInWindow(clientId),
     },
-    requests: () => server.requests(),
-    clearRequests: () => server.clearRequests(),
     revokeIssuedTokens: () => server.revokeIssuedTokens(),
     close: () => server.close(),
   };

@@ -26,7 +26,7 @@ import type { AwsIamSeedInput } from '../../../shared/local/simulated-aws-iam/se
 import {
   AWS_IAM_SEED_SCHEMA_PATH,
   awsIamSeedJsonSchemaText,
-} from '../../../shared/local/simulated-aws-iam/write-seed-schema.ts';
+} from '../../../shared/local/write-seed-schemas.ts';
 import { normalizeEvent } from '../../../shared/sources/normalize.ts';
 
 /** The real AwsIamIdentityProvider and a real IAMClient against the simulated IAM over HTTP. */

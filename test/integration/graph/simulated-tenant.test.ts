@@ -11,10 +11,7 @@ import {
   type SimulatedTenant,
   startSimulatedTenant,
 } from '../../../shared/local/simulated-tenant/tenant.ts';
-import {
-  SEED_SCHEMA_PATH,
-  seedJsonSchemaText,
-} from '../../../shared/local/simulated-tenant/write-seed-schema.ts';
+import { SEED_SCHEMA_PATH, seedJsonSchemaText } from '../../../shared/local/write-seed-schemas.ts';
 import { demoSeed, MARIA, testSeed } from './harness.ts';
 
 let tenant: SimulatedTenant | undefined;
