@@ -1,20 +1,26 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type CryptoKey, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
-import type { Detection } from '../shared/domain/detection.ts';
-import { incidentIdFor } from '../shared/domain/incident.ts';
-import {
-  type LocalResponse,
-  type LocalRuntime,
-  startLocalRuntime,
-} from '../shared/local/runtime.ts';
+import { type CryptoKey, exportJWK, generateKeyPair } from 'jose';
+import { type LocalRuntime, startLocalRuntime } from '../shared/local/runtime.ts';
 import { type LocalServer, startLocalServer } from '../shared/local/server.ts';
 import type { Log } from '../shared/ports/log.ts';
-import { normalizeEvent } from '../shared/sources/normalize.ts';
-import { rawSha256, sha256Hex } from '../shared/sources/raw.ts';
 import { verifyLedger } from '../shared/use-cases/verify-ledger.ts';
+import { COUNTERS, Deliveries } from './lib/soak-delivery.ts';
+import {
+  AUDIENCE,
+  BREAK_GLASS,
+  BURST_SIZE,
+  burst,
+  ISSUER,
+  prng,
+  readJson,
+  type SoakRequest,
+  TENANT,
+  type Traffic,
+  trafficGenerator,
+} from './lib/soak-traffic.ts';
 
 /**
  * `npm run soak [-- --seconds N --rate R --workers W --seed S --json --keep]`: a bounded run of
@@ -27,15 +33,8 @@ import { verifyLedger } from '../shared/use-cases/verify-ledger.ts';
  * 127.0.0.1 only, and stops by itself.
  */
 
-const ROOT = resolve(import.meta.dirname, '..');
-const TENANT = '395979b2-3921-4e47-adf8-f76fc76c27fc';
-const BREAK_GLASS = '0b7a9c2e-5d1f-4e3a-9c6b-8f2d1e0a7b51';
-const ISSUER = 'https://idp.halvorsenfreight.example/';
-const AUDIENCE = 'https://ir-responder.halvorsenfreight.example/ssf/receiver';
 const EXTRA_USERS = 200;
 const BLAST_RADIUS = { maxContainments: 60, windowSeconds: 10 };
-const BURST_SIZE = 80;
-const MAX_DELIVERIES = 5;
 /** After the traffic stops, redeliveries still due get this long to finish. */
 const DRAIN_SECONDS = 60;
 
@@ -87,306 +86,6 @@ function options(): Options {
   };
 }
 
-/** Mulberry32: the same seed gives the same traffic. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const readJson = (path: string): unknown => JSON.parse(readFileSync(join(ROOT, path), 'utf8'));
-
-/** Counts of what the responder answered, by logical request (redeliveries counted once). */
-const COUNTERS = [
-  'in',
-  'contained',
-  'partiallyContained',
-  'notContained',
-  'approvalRequired',
-  'protectedIdentity',
-  'notCovered',
-  'nothingToDo',
-  'rejected',
-  'ignored',
-  'duplicates',
-  'setAccepted',
-  'inProgress',
-  'failedRetryable',
-  'deadLettered',
-  'lost',
-] as const;
-type Counter = (typeof COUNTERS)[number];
-
-type Expectation =
-  | { kind: 'detection'; incidentId: string }
-  | { kind: 'rejection'; incidentId?: string }
-  | { kind: 'ignored' };
-
-interface Request {
-  label: string;
-  path: '/v1/detections' | '/v1/ssf/events';
-  body: string;
-  contentType: string;
-  /** What the ledger must show for it at the end. */
-  expect: Expectation;
-  duplicate: boolean;
-  deliveries: number;
-}
-
-interface Traffic {
-  next(): Promise<Request[]>;
-}
-
-async function trafficGenerator(
-  random: () => number,
-  tenant: NonNullable<LocalRuntime['simulatedTenant']>,
-  users: readonly string[],
-  signingKey: CryptoKey,
-  strangerKey: CryptoKey,
-): Promise<Traffic> {
-  const examples = readdirSync(join(ROOT, 'examples'))
-    .filter((file) => file.endsWith('.json'))
-    .map((file) => readJson(`examples/${file}`) as Detection)
-    .filter((d) => d.tenant.provider === 'entra');
-  const fixtures = ['native', 'entra', 'guardduty', 'securityhub', 'okta'].flatMap((folder) =>
-    readdirSync(join(ROOT, 'test/fixtures', folder))
-      .filter((file) => file.endsWith('.json'))
-      .map((file) => readJson(`test/fixtures/${folder}/${file}`)),
-  );
-  const sent: Request[] = [];
-  const sentSets: string[] = [];
-  let serial = 0;
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-
-  const detection = (subjectId: string, severity: Detection['severity']): Detection => {
-    const example = pick(examples);
-    serial += 1;
-    return {
-      ...example,
-      detectionId: `soak-${serial}-${Math.floor(random() * 1e9)}`,
-      detectedAt: new Date().toISOString(),
-      severity,
-      subject: { type: 'user', id: subjectId },
-      tenant: { provider: 'entra', tenantId: TENANT },
-    };
-  };
-  const post = (label: string, body: unknown): Request => {
-    const text = JSON.stringify(body);
-    const normalized = normalizeEvent(JSON.parse(text));
-    const expect: Expectation =
-      normalized.kind === 'detection'
-        ? { kind: 'detection', incidentId: incidentIdFor(normalized.detection) }
-        : normalized.kind === 'ignored'
-          ? { kind: 'ignored' }
-          : { kind: 'rejection' };
-    return {
-      label,
-      path: '/v1/detections',
-      body: text,
-      contentType: 'application/json',
-      expect,
-      duplicate: false,
-      deliveries: 0,
-    };
-  };
-  const raw = (label: string, body: string): Request => ({
-    label,
-    path: '/v1/detections',
-    body,
-    contentType: 'application/json',
-    expect: { kind: 'rejection' },
-    duplicate: false,
-    deliveries: 0,
-  });
-  const set = async (label: string, claims: JWTPayload, key: CryptoKey, valid: boolean) => {
-    const token =
-      label === 'set-unsigned'
-        ? `${b64({ alg: 'none', typ: 'secevent+jwt' })}.${b64(claims)}.`
-        : await new SignJWT(claims)
-            .setProtectedHeader({ alg: 'ES256', typ: 'secevent+jwt', kid: 'k1' })
-            .sign(key);
-    const detectionId = `ssf:${sha256Hex(ISSUER).slice(0, 16)}:${String(claims.jti)}`;
-    const request: Request = {
-      label,
-      path: '/v1/ssf/events',
-      body: token,
-      contentType: 'application/secevent+jwt',
-      expect: valid
-        ? {
-            kind: 'detection',
-            incidentId: incidentIdFor({
-              detectionId,
-              tenant: { provider: 'entra', tenantId: TENANT },
-            }),
-          }
-        : { kind: 'rejection', incidentId: `rejected-${rawSha256(token).slice(0, 32)}` },
-      duplicate: false,
-      deliveries: 0,
-    };
-    if (valid) sentSets.push(token);
-    return request;
-  };
-  const claims = (overrides: JWTPayload = {}): JWTPayload => {
-    const now = Math.floor(Date.now() / 1000);
-    serial += 1;
-    return {
-      iss: ISSUER,
-      aud: AUDIENCE,
-      iat: now,
-      jti: `soak-set-${serial}`,
-      sub_id: { format: 'opaque', id: pick(users) },
-      events: {
-        'https://schemas.openid.net/secevent/caep/event-type/session-revoked': {
-          event_timestamp: now,
-          initiating_entity: 'policy',
-        },
-      },
-      ...overrides,
-    };
-  };
-
-  const kinds: Array<[number, () => Promise<Request[]> | Request[]]> = [
-    [22, () => [post('valid', detection(pick(users), pick(['high', 'critical'] as const)))]],
-    [
-      12,
-      () => {
-        const previous = sent.filter((r) => !r.duplicate && r.expect.kind === 'detection');
-        if (previous.length === 0) return [];
-        return [{ ...pick(previous), duplicate: true, deliveries: 0 }];
-      },
-    ],
-    [
-      8,
-      () => {
-        // Three copies at once: the at-least-once delivery every source has.
-        const request = post('valid', detection(pick(users), 'high'));
-        return [request, { ...request, duplicate: true }, { ...request, duplicate: true }];
-      },
-    ],
-    [
-      10,
-      () => {
-        const subject = pick(users);
-        const fault = pick([
-          { path: `/users/${subject}/revokeSignInSessions`, status: 503 },
-          { path: `/users/${subject}/revokeSignInSessions`, status: 429, retryAfter: 1 },
-          // Longer than the adapter's attempts: the first delivery fails retryably.
-          { path: `/users/${subject}/revokeSignInSessions`, status: 503, times: 5 },
-          { method: 'GET', path: /roleAssignments$/, status: 403 },
-        ]);
-        tenant.faults.inject(fault);
-        return [post('faulty', detection(subject, 'high'))];
-      },
-    ],
-    [4, () => [post('protected', detection(BREAK_GLASS, 'critical'))]],
-    [5, () => [post('source-fixture', pick(fixtures))]],
-    [
-      14,
-      () => {
-        const base = detection(pick(users), 'high') as unknown as Record<string, unknown>;
-        return [
-          pick([
-            () => post('invalid', { ...base, severity: 'urgent' }),
-            () => post('invalid', { ...base, subject: { type: 'robot', id: '' } }),
-            () => post('invalid', { ...base, detectedAt: 'yesterday' }),
-            () => post('invalid', { ...base, detectionId: 'x'.repeat(600) }),
-            () => {
-              const { tenant: _, ...rest } = base;
-              return post('invalid', rest);
-            },
-            () => post('invalid', { hello: 'world' }),
-            () => raw('invalid-json', '{"schemaVersion": "1", '),
-          ])(),
-        ];
-      },
-    ],
-    [
-      4,
-      () => [
-        pick([
-          () => raw('oversized', JSON.stringify({ pad: 'x'.repeat(70_000) })),
-          () => raw('deep', `${'['.repeat(5_000)}${']'.repeat(5_000)}`),
-        ])(),
-      ],
-    ],
-    [4, async () => [await set('set', claims(), signingKey, true)]],
-    [
-      5,
-      async () => [
-        await pick([
-          () => set('set-forged-key', claims(), strangerKey, false),
-          () =>
-            set('set-wrong-issuer', claims({ iss: 'https://evil.example/' }), signingKey, false),
-          () =>
-            set('set-wrong-audience', claims({ aud: 'https://other.example/' }), signingKey, false),
-          () => set('set-unsigned', claims(), signingKey, false),
-        ])(),
-      ],
-    ],
-    [
-      2,
-      () => {
-        if (sentSets.length === 0) return [];
-        const token = pick(sentSets);
-        return [
-          {
-            label: 'set-replayed',
-            path: '/v1/ssf/events',
-            body: token,
-            contentType: 'application/secevent+jwt',
-            expect: { kind: 'rejection', incidentId: `rejected-${rawSha256(token).slice(0, 32)}` },
-            duplicate: true,
-            deliveries: 0,
-          },
-        ];
-      },
-    ],
-  ];
-  const total = kinds.reduce((sum, [weight]) => sum + weight, 0);
-  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-  return {
-    async next() {
-      let roll = random() * total;
-      for (const [weight, make] of kinds) {
-        roll -= weight;
-        if (roll < 0) {
-          const requests = await make();
-          sent.push(...requests);
-          return requests;
-        }
-      }
-      return [];
-    },
-  };
-}
-
-function burst(users: readonly string[], round: number): Request[] {
-  return users.slice(0, BURST_SIZE).map((id, n) => {
-    const detection = {
-      ...(readJson('examples/aitm-phished-admin.json') as Detection),
-      detectionId: `soak-burst-${round}-${n}`,
-      detectedAt: new Date().toISOString(),
-      severity: 'critical' as const,
-      subject: { type: 'user' as const, id },
-    };
-    return {
-      label: 'burst',
-      path: '/v1/detections' as const,
-      body: JSON.stringify(detection),
-      contentType: 'application/json',
-      expect: { kind: 'detection' as const, incidentId: incidentIdFor(detection) },
-      duplicate: false,
-      deliveries: 0,
-    };
-  });
-}
-
 /** Warnings and errors counted (and the errors' kinds kept), not printed as they come. */
 function countingLog(): Log & { warnings: number; errors: Map<string, number> } {
   const errors = new Map<string, number>();
@@ -407,18 +106,22 @@ function countingLog(): Log & { warnings: number; errors: Map<string, number> } 
   return log;
 }
 
-async function main(): Promise<void> {
-  const opts = options();
-  const random = prng(opts.seed);
-  const say = (line: string) => {
-    if (!opts.json) process.stdout.write(`${line}\n`);
-    else process.stderr.write(`soak: ${line}\n`);
-  };
-  const work = mkdtempSync(join(tmpdir(), 'responder-soak-'));
-  const stateDir = join(work, 'state');
-  const configDir = join(work, 'config');
-  mkdirSync(configDir, { recursive: true });
+type Tenant = NonNullable<LocalRuntime['simulatedTenant']>;
 
+interface SoakConfig {
+  /** Only what is set here: Graph credentials from the caller's environment would make it live. */
+  env: Record<string, string>;
+  /** The key the configured SSF transmitter signs with, and one it does not know. */
+  signingKey: CryptoKey;
+  strangerKey: CryptoKey;
+  /** Users the steady traffic picks from, and the ones bursts use (all new containments). */
+  users: string[];
+  burstUsers: string[];
+}
+
+/** Writes the transmitter, the demo seed with extra users and the policy into `configDir`. */
+async function writeConfig(configDir: string): Promise<SoakConfig> {
+  mkdirSync(configDir, { recursive: true });
   const keys = await generateKeyPair('ES256', { extractable: true });
   const stranger = await generateKeyPair('ES256', { extractable: true });
   writeFileSync(
@@ -456,212 +159,215 @@ async function main(): Promise<void> {
       blastRadius: BLAST_RADIUS,
     }),
   );
-  // Only what is set here: Graph credentials from the caller's environment would make it live.
-  const env = {
-    RESPONDER_SSF_TRANSMITTERS: join(configDir, 'transmitters.json'),
-    RESPONDER_SIMULATED_SEED: join(configDir, 'seed.json'),
-    RESPONDER_POLICY: join(configDir, 'policy.json'),
+  // Bursts use users the steady traffic leaves alone, so a burst is all new containments.
+  const burstUsers = extra.slice(0, BURST_SIZE);
+  const users = [
+    ...extra.slice(BURST_SIZE),
+    ...(seed.users.map((u) => u.id) as string[]).filter((id) => id !== BREAK_GLASS),
+  ].filter((id) => !burstUsers.includes(id));
+  return {
+    env: {
+      RESPONDER_SSF_TRANSMITTERS: join(configDir, 'transmitters.json'),
+      RESPONDER_SIMULATED_SEED: join(configDir, 'seed.json'),
+      RESPONDER_POLICY: join(configDir, 'policy.json'),
+    },
+    signingKey: keys.privateKey,
+    strangerKey: stranger.privateKey,
+    users,
+    burstUsers,
   };
+}
+
+/**
+ * `workers` loops until the deadline: a due redelivery first, then a burst when one is due, else
+ * the next traffic at about `rate` requests/s overall; after the deadline, redeliveries still
+ * waiting get until the drain ends. Returns how many bursts it sent.
+ */
+async function sendTraffic(
+  opts: Options,
+  random: () => number,
+  traffic: Traffic,
+  deliveries: Deliveries,
+  burstUsers: readonly string[],
+  started: number,
+): Promise<number> {
+  const deadline = started + opts.seconds * 1000;
+  const drainUntil = deadline + DRAIN_SECONDS * 1000;
+  const deliver = (request: SoakRequest) => deliveries.deliver(request);
+  let nextBurst = started + opts.burstEverySeconds * 1000;
+  let bursts = 0;
+  const worker = async () => {
+    const interval = (opts.workers / opts.rate) * 1000;
+    for (;;) {
+      const now = Date.now();
+      const due = deliveries.takeDue(now);
+      if (due) {
+        await deliver(due);
+        continue;
+      }
+      if (now >= deadline) {
+        if (deliveries.waiting === 0 || now >= drainUntil) return;
+        await sleep(100);
+        continue;
+      }
+      if (now >= nextBurst) {
+        nextBurst = now + opts.burstEverySeconds * 1000;
+        bursts += 1;
+        await Promise.all(burst(burstUsers, bursts).map(deliver));
+        continue;
+      }
+      const begun = Date.now();
+      await Promise.all((await traffic.next()).map(deliver));
+      await sleep(Math.max(0, interval * (0.5 + random()) - (Date.now() - begun)));
+    }
+  };
+  await Promise.all(Array.from({ length: opts.workers }, worker));
+  deliveries.deadLetterWaiting();
+  return bursts;
+}
+
+/**
+ * Nothing lost: every detection sent has its incident in the ledger (dead-lettered ones
+ * included: their partial state), every refusal its rejection record. The labels of the lost.
+ */
+async function lostRequests(ledger: LocalRuntime['ledger'], logical: readonly SoakRequest[]) {
+  const lostLabels: string[] = [];
+  for (const request of logical) {
+    if (request.expect.kind === 'ignored') continue;
+    const incidentId = request.expect.incidentId;
+    // A refusal the responder never answered with a record is as lost as a detection.
+    if (incidentId === undefined) {
+      lostLabels.push(request.label);
+      continue;
+    }
+    const page = await ledger.query({ incidentId, limit: 1 });
+    const first = page.records[0];
+    const found =
+      request.expect.kind === 'detection'
+        ? first?.kind === 'detection.received'
+        : first?.kind === 'detection.rejected';
+    if (!found) lostLabels.push(request.label);
+  }
+  return lostLabels;
+}
+
+/** Approval events the blast radius raised (the severity policy's come per detection). */
+function blastRadiusApprovals(stateDir: string): number {
+  return readFileSync(join(stateDir, 'events.ndjson'), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { 'detail-type': string; detail: { causes?: string[] } })
+    .filter(
+      (e) => e['detail-type'] === 'Approval Required' && e.detail.causes?.join() === 'blastRadius',
+    ).length;
+}
+
+interface SoakRun {
+  opts: Options;
+  say: (line: string) => void;
+  runtime: LocalRuntime;
+  tenant: Tenant;
+  server: LocalServer;
+  config: SoakConfig;
+  log: ReturnType<typeof countingLog>;
+  stateDir: string;
+}
+
+/** The traffic, then the ledger check and `ledger verify`: what the summary reports. */
+async function soak({ opts, say, runtime, tenant, server, config, log, stateDir }: SoakRun) {
+  const random = prng(opts.seed);
+  say(`serving on ${server.url}; traffic for ${opts.seconds} s at ~${opts.rate} requests/s`);
+  const traffic = await trafficGenerator(
+    random,
+    tenant,
+    config.users,
+    config.signingKey,
+    config.strangerKey,
+  );
+  const deliveries = new Deliveries(server.url);
+  const started = Date.now();
+  const bursts = await sendTraffic(opts, random, traffic, deliveries, config.burstUsers, started);
+  tenant.faults.clear();
+
+  say('checking every request against the ledger');
+  const { counts } = deliveries;
+  const lostLabels = await lostRequests(runtime.ledger, deliveries.logical);
+  counts.lost = lostLabels.length;
+  await runtime.ledger.writeCheckpoint({ settleMs: 0 });
+  const verification = await verifyLedger(runtime.ledger);
+  return {
+    seconds: Math.round((Date.now() - started) / 1000),
+    seed: opts.seed,
+    target: server.url,
+    mode: runtime.mode,
+    counts,
+    byKind: Object.fromEntries([...deliveries.byLabel].sort()),
+    bursts,
+    blastRadiusApprovalEvents: blastRadiusApprovals(stateDir),
+    transportErrors: deliveries.transportErrors,
+    logWarnings: log.warnings,
+    logErrors: Object.fromEntries(log.errors),
+    lostKinds: [...new Set(lostLabels)],
+    ledger: {
+      intact: verification.intact,
+      incidents: verification.incidents,
+      records: verification.records,
+      firstBroken: verification.firstBroken,
+    },
+  };
+}
+
+/** The summary as one JSON line, or as a table for a person. */
+function printSummary(
+  summary: Awaited<ReturnType<typeof soak>>,
+  opts: Options,
+  say: (line: string) => void,
+): void {
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return;
+  }
+  const { counts, ledger } = summary;
+  say('');
+  say(`soak summary (${summary.seconds} s, seed ${opts.seed}, ${summary.mode} tenant)`);
+  for (const counter of COUNTERS) say(`  ${kebab(counter).padEnd(20)} ${counts[counter]}`);
+  say(
+    `  ${'bursts'.padEnd(20)} ${summary.bursts} (${summary.blastRadiusApprovalEvents} blast-radius approval events)`,
+  );
+  say(
+    `  ${'ledger verify'.padEnd(20)} ${ledger.intact ? 'intact' : 'BROKEN'} (${ledger.incidents} incidents, ${ledger.records} records)`,
+  );
+  for (const [kind, times] of Object.entries(summary.logErrors)) {
+    say(`  logged ${times}x: ${kind}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  const say = (line: string) => {
+    if (!opts.json) process.stdout.write(`${line}\n`);
+    else process.stderr.write(`soak: ${line}\n`);
+  };
+  const work = mkdtempSync(join(tmpdir(), 'responder-soak-'));
+  const stateDir = join(work, 'state');
+  const config = await writeConfig(join(work, 'config'));
+  const { env } = config;
   const log = countingLog();
   say(`starting local mode in ${work} (seed ${opts.seed})`);
   const runtime = await startLocalRuntime({ stateDir, env, log });
   let server: LocalServer | undefined;
-  const counts = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>;
-  const byLabel = new Map<string, number>();
-  const deadLetters: Request[] = [];
-  const logical: Request[] = [];
-  let transportErrors = 0;
   let exitCode = 0;
   try {
     if (runtime.mode !== 'simulated' || !runtime.simulatedTenant) {
       throw new Error('the soak runs against the simulated tenant only');
     }
     const tenant = runtime.simulatedTenant;
-    // Bursts use users the steady traffic leaves alone, so a burst is all new containments.
-    const burstUsers = extra.slice(0, BURST_SIZE);
-    const users = [
-      ...extra.slice(BURST_SIZE),
-      ...(seed.users.map((u) => u.id) as string[]).filter((id) => id !== BREAK_GLASS),
-    ].filter((id) => !burstUsers.includes(id));
     server = await startLocalServer(runtime, { env, log });
     const url = new URL(server.url);
     if (url.hostname !== '127.0.0.1') throw new Error(`refusing to send traffic to ${url.host}`);
-    say(`serving on ${server.url}; traffic for ${opts.seconds} s at ~${opts.rate} requests/s`);
-    const traffic = await trafficGenerator(
-      random,
-      tenant,
-      users,
-      keys.privateKey,
-      stranger.privateKey,
-    );
-
-    const started = Date.now();
-    const deadline = started + opts.seconds * 1000;
-    const drainUntil = deadline + DRAIN_SECONDS * 1000;
-    const redeliveries: Array<{ request: Request; due: number }> = [];
-    let nextBurst = started + opts.burstEverySeconds * 1000;
-    let bursts = 0;
-
-    const deliver = async (request: Request): Promise<void> => {
-      request.deliveries += 1;
-      if (request.deliveries === 1) {
-        counts.in += 1;
-        byLabel.set(request.label, (byLabel.get(request.label) ?? 0) + 1);
-        if (!request.duplicate) logical.push(request);
-      }
-      let status: number;
-      let text: string;
-      try {
-        const response = await fetch(`${server?.url}${request.path}`, {
-          method: 'POST',
-          headers: { 'content-type': request.contentType },
-          body: request.body,
-        });
-        status = response.status;
-        text = await response.text();
-      } catch {
-        transportErrors += 1;
-        status = 599;
-        text = '';
-      }
-      if (status >= 500 || status === 409) {
-        // 409: a copy still in progress; 503: failed transiently; 5xx: failed. What SQS does:
-        // hand it back, redeliver after a pause, dead-letter after the last try.
-        if (request.deliveries === 1)
-          counts[status === 409 ? 'inProgress' : 'failedRetryable'] += 1;
-        if (request.deliveries >= MAX_DELIVERIES) {
-          counts.deadLettered += 1;
-          deadLetters.push(request);
-        } else {
-          redeliveries.push({ request, due: Date.now() + 500 + 500 * request.deliveries });
-        }
-        return;
-      }
-      if (status === 400) {
-        counts.rejected += 1;
-        const body = JSON.parse(text || '{}') as { rejectionRecord?: string };
-        if (request.expect.kind === 'rejection' && body.rejectionRecord) {
-          request.expect = { kind: 'rejection', incidentId: body.rejectionRecord };
-        }
-        return;
-      }
-      if (text === '') {
-        counts.setAccepted += 1;
-        return;
-      }
-      const body = JSON.parse(text) as { status?: string; result?: LocalResponse };
-      if (body.status === 'ignored') {
-        counts.ignored += 1;
-        return;
-      }
-      const result = body.result;
-      if (!result) return;
-      if (result.replayed) {
-        counts.duplicates += 1;
-        return;
-      }
-      const key = result.status === 'awaitingApproval' ? 'approvalRequired' : result.status;
-      if ((COUNTERS as readonly string[]).includes(key)) counts[key as Counter] += 1;
-    };
-
-    const worker = async () => {
-      const interval = (opts.workers / opts.rate) * 1000;
-      for (;;) {
-        const now = Date.now();
-        const due = redeliveries.findIndex((r) => r.due <= now);
-        if (due >= 0) {
-          const [item] = redeliveries.splice(due, 1);
-          if (item) await deliver(item.request);
-          continue;
-        }
-        if (now >= deadline) {
-          if (redeliveries.length === 0 || now >= drainUntil) return;
-          await sleep(100);
-          continue;
-        }
-        if (now >= nextBurst) {
-          nextBurst = now + opts.burstEverySeconds * 1000;
-          bursts += 1;
-          await Promise.all(burst(burstUsers, bursts).map(deliver));
-          continue;
-        }
-        const begun = Date.now();
-        await Promise.all((await traffic.next()).map(deliver));
-        await sleep(Math.max(0, interval * (0.5 + random()) - (Date.now() - begun)));
-      }
-    };
-    await Promise.all(Array.from({ length: opts.workers }, worker));
-    for (const { request } of redeliveries.splice(0)) {
-      counts.deadLettered += 1;
-      deadLetters.push(request);
-    }
-    tenant.faults.clear();
-
-    // Nothing lost: every detection sent has its incident in the ledger (dead-lettered ones
-    // included: their partial state), every refusal its rejection record.
-    say('checking every request against the ledger');
-    const lostLabels: string[] = [];
-    for (const request of logical) {
-      if (request.expect.kind === 'ignored') continue;
-      const incidentId = request.expect.incidentId;
-      // A refusal the responder never answered with a record is as lost as a detection.
-      if (incidentId === undefined) {
-        lostLabels.push(request.label);
-        continue;
-      }
-      const page = await runtime.ledger.query({ incidentId, limit: 1 });
-      const first = page.records[0];
-      const found =
-        request.expect.kind === 'detection'
-          ? first?.kind === 'detection.received'
-          : first?.kind === 'detection.rejected';
-      if (!found) lostLabels.push(request.label);
-    }
-    counts.lost = lostLabels.length;
-    await runtime.ledger.writeCheckpoint({ settleMs: 0 });
-    const verification = await verifyLedger(runtime.ledger);
-    const approvalEvents = readFileSync(join(stateDir, 'events.ndjson'), 'utf8')
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as { 'detail-type': string; detail: { causes?: string[] } })
-      // Approvals the severity policy asks for come per detection; these are the bursts' own.
-      .filter(
-        (e) =>
-          e['detail-type'] === 'Approval Required' && e.detail.causes?.join() === 'blastRadius',
-      ).length;
-
-    const summary = {
-      seconds: Math.round((Date.now() - started) / 1000),
-      seed: opts.seed,
-      target: server.url,
-      mode: runtime.mode,
-      counts,
-      byKind: Object.fromEntries([...byLabel].sort()),
-      bursts,
-      blastRadiusApprovalEvents: approvalEvents,
-      transportErrors,
-      logWarnings: log.warnings,
-      logErrors: Object.fromEntries(log.errors),
-      lostKinds: [...new Set(lostLabels)],
-      ledger: {
-        intact: verification.intact,
-        incidents: verification.incidents,
-        records: verification.records,
-        firstBroken: verification.firstBroken,
-      },
-    };
-    if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-    else {
-      say('');
-      say(`soak summary (${summary.seconds} s, seed ${opts.seed}, ${runtime.mode} tenant)`);
-      for (const counter of COUNTERS) say(`  ${kebab(counter).padEnd(20)} ${counts[counter]}`);
-      say(`  ${'bursts'.padEnd(20)} ${bursts} (${approvalEvents} blast-radius approval events)`);
-      say(
-        `  ${'ledger verify'.padEnd(20)} ${verification.intact ? 'intact' : 'BROKEN'} (${verification.incidents} incidents, ${verification.records} records)`,
-      );
-      for (const [kind, times] of log.errors) say(`  logged ${times}x: ${kind}`);
-    }
-    if (counts.lost > 0 || !verification.intact) exitCode = 1;
+    const summary = await soak({ opts, say, runtime, tenant, server, config, log, stateDir });
+    printSummary(summary, opts, say);
+    if (summary.counts.lost > 0 || !summary.ledger.intact) exitCode = 1;
   } catch (error) {
     process.stderr.write(`soak: ${error instanceof Error ? error.message : String(error)}\n`);
     exitCode = 1;
