@@ -387,7 +387,7 @@ describe('IAM least privilege', () => {
     expect(auditor).toHaveLength(1);
     expect(auditor[0]?.Action).toBe('execute-api:Invoke');
     expect(JSON.stringify(auditor[0]?.Resource)).toMatch(/\/prod\/GET\/v1\/ledger\/\*"\]\]\}$/);
-    const operator = roleStatementsByPrefix('AuditorApiReleaseOperatorRole');
+    const operator = roleStatementsByPrefix('OperatorApiReleaseOperatorRole');
     expect(operator).toHaveLength(1);
     expect(operator[0]?.Action).toBe('execute-api:Invoke');
     expect(JSON.stringify(operator[0]?.Resource)).toMatch(
