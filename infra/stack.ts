@@ -8,6 +8,7 @@ import { Intake } from './constructs/intake.ts';
 import { LedgerCheckpoint } from './constructs/ledger-checkpoint.ts';
 import { LedgerTable } from './constructs/ledger-table.ts';
 import { Observability } from './constructs/observability.ts';
+import { OperatorApi } from './constructs/operator-api.ts';
 import type { ResponderFunction } from './constructs/responder-function.ts';
 import { Tickets } from './constructs/tickets.ts';
 
@@ -18,7 +19,7 @@ export interface RevocationResponderStackProps extends StackProps {
 /**
  * The whole responder in one stack, one construct per concern: intake (bus, rules, schema,
  * API), containment (respond, release), the ledger and its checkpoint, tickets, the auditor
- * API and observability. Cross-concern wiring (who may publish, the ledger's name) is here.
+ * and operator APIs, and observability. Cross-concern wiring (who may publish, the ledger's name) is here.
  */
 export class RevocationResponderStack extends Stack {
   readonly intake: Intake;
@@ -27,6 +28,7 @@ export class RevocationResponderStack extends Stack {
   readonly checkpoint: LedgerCheckpoint;
   readonly tickets: Tickets;
   readonly auditorApi: AuditorApi;
+  readonly operatorApi: OperatorApi;
   readonly observability: Observability;
   readonly functions: Record<string, ResponderFunction>;
 
@@ -85,6 +87,12 @@ export class RevocationResponderStack extends Stack {
       v1: this.intake.v1,
       validator: this.intake.validator,
       ledger: this.ledger,
+    });
+    this.operatorApi = new OperatorApi(this, 'OperatorApi', {
+      config,
+      api: this.intake.api,
+      v1: this.intake.v1,
+      validator: this.intake.validator,
       release,
     });
 
@@ -121,7 +129,7 @@ export class RevocationResponderStack extends Stack {
     new CfnOutput(this, 'TicketSecretArn', { value: this.tickets.ticketSecret.secretArn });
     new CfnOutput(this, 'AuditorRoleArn', { value: this.auditorApi.auditorRole.roleArn });
     new CfnOutput(this, 'ReleaseOperatorRoleArn', {
-      value: this.auditorApi.releaseOperatorRole.roleArn,
+      value: this.operatorApi.releaseOperatorRole.roleArn,
     });
     new CfnOutput(this, 'LedgerTableName', { value: this.ledger.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: observability.topic.topicArn });

@@ -8,7 +8,7 @@ import type { SeedInput } from '../../shared/local/simulated-tenant/seed.ts';
 /** Inputs shared by the benchmark groups: the simulated tenant's seed, detections, the policy. */
 
 export const ROOT = join(import.meta.dirname, '../..');
-/** The demo tenant (fixtures README): Halvorsen Freight. */
+/** The demo tenant of examples/ and test/fixtures/: Halvorsen Freight. */
 export const TENANT_ID = '395979b2-3921-4e47-adf8-f76fc76c27fc';
 /** The source the deployed rules trust by default (cdk.json `trustedSources`). */
 export const TRUSTED_SOURCE = 'soar.playbook';

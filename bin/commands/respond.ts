@@ -36,7 +36,7 @@ export async function respondCommand(args: string[], io: CliIo): Promise<number>
   }
 }
 
-/** The contract's fields first (section 3), then the rest of what happened. */
+/** The contract's fields first (docs/contract.md, section 3), then the rest of what happened. */
 function contractView(response: LocalResponse) {
   const { detectionId, incidentId, mode, containment, findings, tickets, ledger, ...rest } =
     response;

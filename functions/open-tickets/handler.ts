@@ -1,13 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { SecretsManagerSecretSource } from '../../shared/adapters/secrets-manager.ts';
-import { TicketSystems } from '../../shared/adapters/tickets/resolver.ts';
-import { ledgerFor } from '../../shared/aws/runtime.ts';
-import { embeddedConfig, lambdaEnv } from '../../shared/config/lambda-env.ts';
-import { loadTicketConnections } from '../../shared/config/ticket-connections.ts';
+import { openTicketsDeps } from '../../shared/aws/runtime.ts';
 import { parseRemediationRequest } from '../../shared/domain/tickets/remediation-request.ts';
 import { lambdaLog, logger, MetricUnit, metrics } from '../../shared/observability.ts';
-import { systemClock } from '../../shared/ports/clock.ts';
 import { rawSha256 } from '../../shared/sources/raw.ts';
 import { openTicket } from '../../shared/use-cases/open-tickets.ts';
 import { recordRejection } from '../../shared/use-cases/record-rejection.ts';
@@ -16,16 +11,7 @@ import { recordRejection } from '../../shared/use-cases/record-rejection.ts';
  * `open-tickets`: `Remediation Requested` events (bus rule → queue) → one ticket per owner.
  * A retryable failure fails only its record, so the queue retries it and finally dead-letters it.
  */
-const env = lambdaEnv(process.env, ['TICKET_SECRET_ARN']);
-const ledger = ledgerFor();
-const { ticketSla } = embeddedConfig();
-const tickets = new TicketSystems({
-  connections: await loadTicketConnections({
-    env: process.env,
-    secrets: new SecretsManagerSecretSource(),
-    secretId: env.TICKET_SECRET_ARN,
-  }),
-});
+const deps = await openTicketsDeps(); // cold start: config, ticket credentials
 const processor = new BatchProcessor(EventType.SQS);
 
 async function handleRecord(record: SQSRecord): Promise<void> {
@@ -44,17 +30,12 @@ async function handleRecord(record: SQSRecord): Promise<void> {
         message: request.error.message,
         issues: request.error.issues,
       },
-      { ledger, clock: systemClock },
+      deps,
     );
     return;
   }
   logger.appendKeys({ incidentId: request.value.incidentId, ownerTeam: request.value.owner.team });
-  const outcome = await openTicket(request.value, {
-    ledger,
-    tickets,
-    clock: systemClock,
-    sla: ticketSla,
-  });
+  const outcome = await openTicket(request.value, deps);
   metrics.addMetric(
     outcome.status === 'failed' ? 'TicketsFailed' : 'TicketsOpened',
     MetricUnit.Count,

@@ -1,5 +1,10 @@
 import type { Context } from 'aws-lambda';
-import { dynamoDbClient, eventBridgeClient, iamClient } from '../adapters/aws-clients.ts';
+import {
+  dynamoDbClient,
+  eventBridgeClient,
+  iamClient,
+  sqsClient,
+} from '../adapters/aws-clients.ts';
 import { AwsIamIdentityProvider } from '../adapters/aws-iam/provider.ts';
 import { DynamoDbContainmentWindow } from '../adapters/dynamodb/containment-window.ts';
 import { idempotentOn } from '../adapters/dynamodb/idempotency.ts';
@@ -9,9 +14,14 @@ import { EventBridgePublisher } from '../adapters/eventbridge/publisher.ts';
 import { parseEntraConfig } from '../adapters/graph/config.ts';
 import { EntraIdentityProvider } from '../adapters/graph/entra-identity-provider.ts';
 import { limitsForShare } from '../adapters/graph/rate-limiter.ts';
+import type { IntakeApiOptions } from '../adapters/http/intake-api.ts';
 import { redactingLog } from '../adapters/logging.ts';
 import { SecretsManagerSecretSource } from '../adapters/secrets-manager.ts';
+import { respondQueueSender } from '../adapters/sqs/respond-queue.ts';
+import { TicketSystems } from '../adapters/tickets/resolver.ts';
 import { embeddedConfig, type LambdaEnv, lambdaEnv } from '../config/lambda-env.ts';
+import { ssfTransmittersFrom } from '../config/ssf-transmitters.ts';
+import { loadTicketConnections } from '../config/ticket-connections.ts';
 import { CONTROL_CATALOG } from '../domain/controls/catalog.ts';
 import type { Detection } from '../domain/detection.ts';
 import { ConfigError } from '../domain/errors.ts';
@@ -19,6 +29,8 @@ import { incidentIdFor } from '../domain/incident.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { Log } from '../ports/log.ts';
+import { createSetPushReceiver } from '../sources/ssf/push.ts';
+import type { OpenTicketsDeps } from '../use-cases/open-tickets.ts';
 import { type RespondInput, type RespondResult, respond } from '../use-cases/respond.ts';
 
 /**
@@ -125,7 +137,7 @@ export async function respondRuntime(
   };
 }
 
-/** The ledger store alone (open-tickets, intake-api, ledger-api, checkpoint). */
+/** The ledger store alone (ledger-api, checkpoint; and inside the other functions' deps). */
 export function ledgerFor(env: NodeJS.ProcessEnv = process.env): DynamoDbLedgerStore {
   const config = lambdaEnv(env, ['LEDGER_TABLE_NAME']);
   return new DynamoDbLedgerStore({
@@ -145,7 +157,55 @@ export async function releaseDeps(env: NodeJS.ProcessEnv = process.env) {
 }
 
 /** The SSF receiver's replay guard, on the state table. */
-export function replayGuardFor(env: NodeJS.ProcessEnv = process.env): DynamoDbReplayGuard {
+function replayGuardFor(env: NodeJS.ProcessEnv): DynamoDbReplayGuard {
   const config = lambdaEnv(env, ['STATE_TABLE_NAME']);
   return new DynamoDbReplayGuard(dynamoDbClient(), config.STATE_TABLE_NAME);
+}
+
+/**
+ * What the intake API needs: accepted detections go to the respond queue (nothing is contained
+ * on the request path); SETs are received only when transmitters are configured.
+ */
+export function intakeApiDeps(log: Log, env: NodeJS.ProcessEnv = process.env): IntakeApiOptions {
+  const config = lambdaEnv(env, ['RESPOND_QUEUE_URL']);
+  const transmitters = ssfTransmittersFrom(config.SSF_TRANSMITTERS, 'SSF_TRANSMITTERS');
+  const deliver = respondQueueSender(sqsClient(), config.RESPOND_QUEUE_URL);
+  return {
+    deliver,
+    ledger: ledgerFor(env),
+    clock: systemClock,
+    log,
+    ...(transmitters.length > 0
+      ? {
+          setReceiver: createSetPushReceiver({
+            transmitters,
+            replayGuard: replayGuardFor(env),
+            deliver: async (result) => {
+              await deliver(result);
+            },
+          }),
+        }
+      : {}),
+  };
+}
+
+/**
+ * What open-tickets needs: the ledger, each owner's ticket system (credentials from the ticket
+ * secret; a destination without them fails its ticket, naming the connection) and the SLA.
+ */
+export async function openTicketsDeps(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Required<OpenTicketsDeps>> {
+  const config = lambdaEnv(env, ['TICKET_SECRET_ARN']);
+  const connections = await loadTicketConnections({
+    env,
+    secrets: new SecretsManagerSecretSource(),
+    secretId: config.TICKET_SECRET_ARN,
+  });
+  return {
+    ledger: ledgerFor(env),
+    tickets: new TicketSystems({ connections }),
+    clock: systemClock,
+    sla: embeddedConfig().ticketSla,
+  };
 }

@@ -4,7 +4,7 @@ import { parseWith } from '../domain/validation.ts';
 import { rawSha256 } from './raw.ts';
 import { invalid, type NormalizeResult } from './result.ts';
 
-/** The contract's own event type on the bus (contract.md section 1). */
+/** The contract's own event type on the bus (docs/contract.md, section 1). */
 export const NATIVE_DETAIL_TYPE = 'Session Compromise Detected';
 
 const nativeEventSchema = z.object({

@@ -2,7 +2,7 @@ import type { Severity } from '../domain/detection.ts';
 
 /**
  * Each source's own severity scale, mapped onto the contract's four levels. One table per
- * source, documented in the README ("Detection sources"). Where a source gives no usable level
+ * source, documented in docs/sources.md. Where a source gives no usable level
  * the normalizer says which default it used in the detection's evidence.
  */
 

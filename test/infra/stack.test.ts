@@ -387,7 +387,7 @@ describe('IAM least privilege', () => {
     expect(auditor).toHaveLength(1);
     expect(auditor[0]?.Action).toBe('execute-api:Invoke');
     expect(JSON.stringify(auditor[0]?.Resource)).toMatch(/\/prod\/GET\/v1\/ledger\/\*"\]\]\}$/);
-    const operator = roleStatementsByPrefix('AuditorApiReleaseOperatorRole');
+    const operator = roleStatementsByPrefix('OperatorApiReleaseOperatorRole');
     expect(operator).toHaveLength(1);
     expect(operator[0]?.Action).toBe('execute-api:Invoke');
     expect(JSON.stringify(operator[0]?.Resource)).toMatch(
@@ -640,9 +640,9 @@ describe('function environments', () => {
     ],
     // releaseDeps and ledgerFor: lambdaEnv(['LEDGER_TABLE_NAME']); the identity providers.
     release: ['LEDGER_TABLE_NAME', 'GRAPH_SECRET_ARN', 'RESPONDER_ACCOUNT_ID'],
-    // handler: ['RESPOND_QUEUE_URL']; ledgerFor; replayGuardFor: ['STATE_TABLE_NAME'].
+    // intakeApiDeps: ['RESPOND_QUEUE_URL']; ledgerFor; the SET replay guard: ['STATE_TABLE_NAME'].
     intakeApi: ['RESPOND_QUEUE_URL', 'LEDGER_TABLE_NAME', 'STATE_TABLE_NAME'],
-    // handler: ['TICKET_SECRET_ARN']; ledgerFor.
+    // openTicketsDeps: ['TICKET_SECRET_ARN']; ledgerFor.
     openTickets: ['TICKET_SECRET_ARN', 'LEDGER_TABLE_NAME'],
     // handler: ['LEDGER_PAGE_TOKEN_SECRET_ARN']; ledgerFor.
     ledgerApi: ['LEDGER_PAGE_TOKEN_SECRET_ARN', 'LEDGER_TABLE_NAME'],

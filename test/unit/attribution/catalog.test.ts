@@ -127,7 +127,7 @@ describe('control catalog', () => {
     }
   });
 
-  it('checks the reference list itself against the brief: no GV.RR beyond 04, tenets 3 to 7', () => {
+  it('keeps the reference list itself in bounds: no GV.RR beyond 04, tenets 3 to 7', () => {
     for (const ref of FRAMEWORK_REFERENCES) {
       const rr = /GV\.RR-(\d+)/.exec(ref);
       if (rr) expect(Number(rr[1])).toBeLessThanOrEqual(4);
