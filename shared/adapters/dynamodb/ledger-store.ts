@@ -23,20 +23,16 @@ import {
   LedgerCorruptError,
   LedgerUnavailableError,
 } from '../../domain/ledger/errors.ts';
-import { parseLedgerQuery } from '../../domain/ledger/query.ts';
+import { type LedgerQuery, parseLedgerQuery } from '../../domain/ledger/query.ts';
+import {
+  LEDGER_RECORD_KINDS,
+  type LedgerEntry,
+  type LedgerRecord,
+} from '../../domain/ledger/record.ts';
 import type { StepMarker, StoredCheckpoint, StoredRecord } from '../../domain/ledger/verify.ts';
 import { toFieldIssues } from '../../domain/validation.ts';
 import { type Clock, systemClock } from '../../ports/clock.ts';
-import {
-  type AppendResult,
-  LEDGER_RECORD_KINDS,
-  type LedgerEntry,
-  type LedgerPage,
-  type LedgerQuery,
-  type LedgerReader,
-  type LedgerRecord,
-  type LedgerWriter,
-} from '../../ports/ledger.ts';
+import type { AppendResult, LedgerPage, LedgerReader, LedgerWriter } from '../../ports/ledger.ts';
 import {
   CHECKPOINT_PK,
   CHECKPOINT_PREFIX,

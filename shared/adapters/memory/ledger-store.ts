@@ -1,14 +1,8 @@
 import { chainEntries } from '../../domain/ledger/chain.ts';
+import type { LedgerQuery } from '../../domain/ledger/query.ts';
+import type { LedgerEntry, LedgerRecord } from '../../domain/ledger/record.ts';
 import { type Clock, systemClock } from '../../ports/clock.ts';
-import type {
-  AppendResult,
-  LedgerEntry,
-  LedgerPage,
-  LedgerQuery,
-  LedgerReader,
-  LedgerRecord,
-  LedgerWriter,
-} from '../../ports/ledger.ts';
+import type { AppendResult, LedgerPage, LedgerReader, LedgerWriter } from '../../ports/ledger.ts';
 
 /**
  * The ledger in memory, with the same chain rule and step idempotency as the DynamoDB store:
