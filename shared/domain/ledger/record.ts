@@ -5,7 +5,7 @@ import { toFieldIssues } from '../validation.ts';
 import { canonicalJson, NotCanonicalJsonError } from './canonical-json.ts';
 
 /** Every step of an incident, as the auditor will read it. Records are immutable. */
-export const LEDGER_RECORD_KINDS = [
+const LEDGER_RECORD_KINDS = [
   'detection.received',
   'detection.rejected',
   'detection.notCovered', // no credentials cover the tenant: recorded, not acted on
