@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { formatFigure, formatMs } from '../../shared/adapters/human-figures.ts';
 import type { Machine } from './machine.ts';
 
 /**
@@ -86,8 +87,6 @@ export interface Verdict {
   met: boolean;
 }
 
-const ms = (n: number) => `${n} ms`;
-
 /** One line per target, for every group present. */
 export function verdicts(results: Results): Verdict[] {
   const out: Verdict[] = [];
@@ -95,13 +94,13 @@ export function verdicts(results: Results): Verdict[] {
     const at = `time to contain @ ${point.graphLatencyMs} ms Graph`;
     out.push({
       figure: `${at}, p50 ratio`,
-      measured: `${point.p50Ratio} (${ms(point.p50Ms)})`,
+      measured: `${formatFigure(point.p50Ratio, 2)} (${formatMs(point.p50Ms)})`,
       target: '<= 1.1',
       met: point.p50Ratio <= 1.1,
     });
     out.push({
       figure: `${at}, p99 ratio`,
-      measured: `${point.p99Ratio} (${ms(point.p99Ms)})`,
+      measured: `${formatFigure(point.p99Ratio, 2)} (${formatMs(point.p99Ms)})`,
       target: '<= 1.3',
       met: point.p99Ratio <= 1.3,
     });
@@ -109,7 +108,7 @@ export function verdicts(results: Results): Verdict[] {
   if (results.cpuPerDetectionMs !== undefined) {
     out.push({
       figure: 'responder CPU per detection',
-      measured: ms(results.cpuPerDetectionMs),
+      measured: formatMs(results.cpuPerDetectionMs),
       target: '< 5 ms',
       met: results.cpuPerDetectionMs < 5,
     });
@@ -118,7 +117,7 @@ export function verdicts(results: Results): Verdict[] {
   if (mass) {
     out.push({
       figure: `mass incident (${mass.detections}), quota utilization`,
-      measured: `${mass.quotaUtilization} (${mass.achievedWritesPer150s} of ${mass.quotaWritesPer150s} writes / 150 s)`,
+      measured: `${formatFigure(mass.quotaUtilization, 3)} (${mass.achievedWritesPer150s} of ${mass.quotaWritesPer150s} writes / 150 s)`,
       target: '>= 0.9',
       met: mass.quotaUtilization >= 0.9,
     });
@@ -140,13 +139,13 @@ export function verdicts(results: Results): Verdict[] {
   if (bundle) {
     out.push({
       figure: 'respond bundle size',
-      measured: `${Math.round(bundle.respondBytes / 1024)} KB`,
+      measured: `${formatFigure(bundle.respondBytes / 1024, 0)} KB`,
       target: '< 800 KB',
       met: bundle.respondBytes < 800 * 1024,
     });
     out.push({
       figure: 'respond module load vs bare DynamoDB client',
-      measured: `${bundle.initRatio} (${ms(bundle.initMs)} vs ${ms(bundle.baselineInitMs)})`,
+      measured: `${formatFigure(bundle.initRatio, 2)} (${formatMs(bundle.initMs)} vs ${formatMs(bundle.baselineInitMs)})`,
       target: '< 1.5',
       met: bundle.initRatio < 1.5,
     });
@@ -154,13 +153,13 @@ export function verdicts(results: Results): Verdict[] {
   if (results.ledger) {
     out.push({
       figure: `ledger writes on DynamoDB Local (${results.ledger.records} records)`,
-      measured: `${results.ledger.writesPerSecond} records/s`,
+      measured: `${formatFigure(results.ledger.writesPerSecond, 0)} records/s`,
       target: 'figure only',
       met: true,
     });
     out.push({
       figure: 'ledger query, first page p50',
-      measured: ms(results.ledger.queryP50Ms),
+      measured: formatMs(results.ledger.queryP50Ms),
       target: 'figure only',
       met: true,
     });
@@ -168,7 +167,7 @@ export function verdicts(results: Results): Verdict[] {
   if (results.memory) {
     out.push({
       figure: 'respond peak RSS during the mass incident',
-      measured: `${results.memory.respondPeakRssMb} MB`,
+      measured: `${formatFigure(results.memory.respondPeakRssMb, 0)} MB`,
       target: '< 200 MB',
       met: results.memory.respondPeakRssMb < 200,
     });

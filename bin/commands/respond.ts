@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatMs } from '../../shared/adapters/human-figures.ts';
 import { type LocalResponse, startLocalRuntime } from '../../shared/local/runtime.ts';
 import { type CliIo, EXIT, readJsonArgument, stateDirOf, UsageError } from '../io.ts';
 import { detectionFrom } from './read-detection.ts';
@@ -59,7 +60,7 @@ function summary(response: LocalResponse): string {
     `status: ${response.status}${response.replayed ? ' (already handled: nothing changed this time)' : ''}`,
   ];
   if (response.timeToContainMs !== undefined)
-    lines.push(`time to contain: ${response.timeToContainMs} ms`);
+    lines.push(`time to contain: ${formatMs(response.timeToContainMs)}`);
   if (response.approval) lines.push(`approval required: ${response.approval.why}`);
   lines.push('', 'containment:');
   for (const line of response.containment) {

@@ -1,6 +1,6 @@
+import type { LedgerRecord } from '../domain/ledger/record.ts';
 import type { ChainBreak } from '../domain/ledger/verify.ts';
 import { describeBreak } from '../domain/ledger/verify.ts';
-import type { LedgerRecord } from '../ports/ledger.ts';
 import type { LedgerSummary } from '../use-cases/summarize-ledger.ts';
 import type { LedgerVerification } from '../use-cases/verify-ledger.ts';
 

@@ -20,6 +20,7 @@ import type { Detection } from '../domain/detection.ts';
 import { ConfigError } from '../domain/errors.ts';
 import type { ContainmentPolicy } from '../domain/guardrails.ts';
 import { incidentIdFor } from '../domain/incident.ts';
+import type { ProviderMode } from '../domain/response-mode.ts';
 import type { RemediationRequest } from '../domain/tickets/remediation-request.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { EventPublisher, ResponderEvent } from '../ports/events.ts';
@@ -75,7 +76,7 @@ export interface LocalResponse extends RespondResult {
 }
 
 export interface LocalRuntime {
-  readonly mode: 'live' | 'simulated';
+  readonly mode: ProviderMode;
   readonly stateDir: string;
   readonly ledger: DynamoDbLedgerStore;
   readonly db: EmbeddedDynamoDb;

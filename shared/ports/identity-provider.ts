@@ -6,6 +6,7 @@ import type {
   VerificationResult,
 } from '../domain/containment.ts';
 import type { Subject } from '../domain/detection.ts';
+import type { ProviderMode } from '../domain/response-mode.ts';
 
 /**
  * Containment at an identity provider. Not shaped after any one API: Entra (Graph), AWS IAM and
@@ -14,7 +15,7 @@ import type { Subject } from '../domain/detection.ts';
 export interface IdentityProvider {
   readonly provider: 'entra' | 'okta' | 'aws';
   /** `simulated` adapters act on an in-memory tenant and every output says so. */
-  readonly mode: 'live' | 'simulated';
+  readonly mode: ProviderMode;
   /** Tenants this adapter holds credentials for; others are not acted on. */
   coversTenant(tenantId: string): boolean;
   contain(request: ContainmentRequest): Promise<ContainmentResult>;

@@ -1,48 +1,5 @@
-import type { OwnerRole } from '../domain/accountability.ts';
-
-/** Every step of an incident, as the auditor will read it. Records are immutable. */
-export const LEDGER_RECORD_KINDS = [
-  'detection.received',
-  'detection.rejected',
-  'detection.notCovered', // no credentials cover the tenant: recorded, not acted on
-  'guardrail.decision', // protected identity, blast radius, policy
-  'approval.required',
-  'approval.granted',
-  'containment.action',
-  'containment.verified',
-  'finding',
-  'ticket.pending',
-  'ticket.opened',
-  'ticket.failed',
-  'restore.action',
-] as const;
-export type LedgerRecordKind = (typeof LEDGER_RECORD_KINDS)[number];
-
-/** What a use case asks to record. */
-export interface LedgerEntry {
-  kind: LedgerRecordKind;
-  /** Stable within the incident, e.g. `finding:iam.token-binding`: the same step twice is one record. */
-  stepKey: string;
-  /** Denormalised keys the access patterns query by. */
-  subjectId?: string;
-  ownerRole?: OwnerRole;
-  ownerTeam?: string;
-  controlId?: string;
-  ticketId?: string;
-  status?: string;
-  /** JSON-safe content. Never secrets. */
-  data: Record<string, unknown>;
-}
-
-/** A stored record: the entry plus its place in the incident's hash chain. */
-export interface LedgerRecord extends LedgerEntry {
-  incidentId: string;
-  seq: number;
-  recordedAt: string;
-  /** SHA-256 of the canonical content including `prevHash`. */
-  hash: string;
-  prevHash: string;
-}
+import type { LedgerQuery } from '../domain/ledger/query.ts';
+import type { LedgerEntry, LedgerRecord } from '../domain/ledger/record.ts';
 
 export interface AppendResult {
   appended: LedgerRecord[];
@@ -56,18 +13,6 @@ export interface AppendResult {
 export interface LedgerWriter {
   /** Appends entries in order to the incident's chain; idempotent on `stepKey`. */
   append(incidentId: string, entries: readonly LedgerEntry[]): Promise<AppendResult>;
-}
-
-export interface LedgerQuery {
-  incidentId?: string;
-  ownerTeam?: string;
-  ownerRole?: OwnerRole;
-  controlId?: string;
-  subjectId?: string;
-  ticketId?: string;
-  since?: string;
-  until?: string;
-  limit?: number;
 }
 
 export interface LedgerPage {

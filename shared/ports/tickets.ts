@@ -1,23 +1,5 @@
-import type { Finding, OwnerRole } from '../domain/accountability.ts';
-import type { ActionOutcome } from '../domain/containment.ts';
-import type { Detection } from '../domain/detection.ts';
-import type { OwnerAssignment, TicketSystemName } from '../domain/ownership.ts';
-
-/** One remediation ticket for one accountable owner of one incident. */
-export interface TicketRequest {
-  /** `${incidentId}:${ownerTeam}`: one ticket per (incident, owner team), however often asked. */
-  dedupeKey: string;
-  incidentId: string;
-  ownerRole: OwnerRole;
-  owner: OwnerAssignment;
-  /** Untrusted where it came from the detection: adapters escape it for their format. */
-  detection: Detection;
-  /** This owner's findings only (failed and undetermined). */
-  findings: Finding[];
-  containment: ActionOutcome[];
-  mode: 'live' | 'simulated' | 'dry-run';
-  dueDate: string;
-}
+import type { TicketSystemName } from '../domain/ownership.ts';
+import type { TicketRequest } from '../domain/tickets/ticket-request.ts';
 
 export interface OpenedTicket {
   system: TicketSystemName;

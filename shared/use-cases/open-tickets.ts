@@ -4,14 +4,10 @@ import { ConfigError } from '../domain/errors.ts';
 import type { TicketDestination, TicketSystemName } from '../domain/ownership.ts';
 import type { RemediationRequest } from '../domain/tickets/remediation-request.ts';
 import { dueDateFor, parseTicketSla, type TicketSla } from '../domain/tickets/sla.ts';
+import type { TicketRequest } from '../domain/tickets/ticket-request.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { LedgerWriter } from '../ports/ledger.ts';
-import {
-  type OpenedTicket,
-  TicketError,
-  type TicketRequest,
-  type TicketSystem,
-} from '../ports/tickets.ts';
+import { type OpenedTicket, TicketError, type TicketSystem } from '../ports/tickets.ts';
 
 export type { RemediationRequest } from '../domain/tickets/remediation-request.ts';
 

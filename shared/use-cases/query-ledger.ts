@@ -1,6 +1,8 @@
 import type { InvalidInputError, Result } from '../domain/errors.ts';
+import type { LedgerQuery } from '../domain/ledger/query.ts';
 import { parseLedgerQuery } from '../domain/ledger/query.ts';
-import type { LedgerQuery, LedgerReader, LedgerRecord } from '../ports/ledger.ts';
+import type { LedgerRecord } from '../domain/ledger/record.ts';
+import type { LedgerReader } from '../ports/ledger.ts';
 
 /**
  * Query parameters as text (CLI flags, HTTP query string) to a validated LedgerQuery. Unknown

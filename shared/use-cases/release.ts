@@ -1,8 +1,9 @@
 import type { ActionOutcome, RestorableChange } from '../domain/containment.ts';
 import type { Detection } from '../domain/detection.ts';
+import type { LedgerRecord } from '../domain/ledger/record.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
-import type { LedgerReader, LedgerRecord, LedgerWriter } from '../ports/ledger.ts';
+import type { LedgerReader, LedgerWriter } from '../ports/ledger.ts';
 
 export interface ReleaseRequest {
   incidentId: string;

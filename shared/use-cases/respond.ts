@@ -16,14 +16,16 @@ import {
   skippedOutcomes,
 } from '../domain/guardrails.ts';
 import { incidentIdFor } from '../domain/incident.ts';
+import type { LedgerEntry } from '../domain/ledger/record.ts';
 import { type OwnershipMap, resolveOwners } from '../domain/ownership.ts';
+import type { ProviderMode, ResponseMode } from '../domain/response-mode.ts';
 import { type TicketScope, ticketScopes } from '../domain/tickets/owners.ts';
 import type { RemediationRequest } from '../domain/tickets/remediation-request.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ContainmentWindow } from '../ports/containment-window.ts';
 import type { EventPublisher, ResponderEvent } from '../ports/events.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
-import type { LedgerEntry, LedgerWriter } from '../ports/ledger.ts';
+import type { LedgerWriter } from '../ports/ledger.ts';
 import type { Log } from '../ports/log.ts';
 
 /**
@@ -55,10 +57,8 @@ export interface RespondDeps {
   clock: Clock;
   log: Log;
   /** What this deployment acts on when no provider answers for a detection (it then acts on nothing). */
-  mode: 'live' | 'simulated';
+  mode: ProviderMode;
 }
-
-type ResponseMode = 'live' | 'simulated' | 'dry-run';
 
 type ResponseStatus =
   | 'contained' // every action that ran succeeded

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { expect } from 'vitest';
-import type { LedgerReader, LedgerRecord } from '../../shared/ports/ledger.ts';
+import type { LedgerRecord } from '../../shared/domain/ledger/record.ts';
+import type { LedgerReader } from '../../shared/ports/ledger.ts';
 import type { Log } from '../../shared/ports/log.ts';
 import { type NormalizeResult, normalizeEvent } from '../../shared/sources/normalize.ts';
 import type { DetectionResult } from '../../shared/sources/result.ts';

@@ -2,8 +2,8 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { canonicalJson } from '../../domain/ledger/canonical-json.ts';
 import { sha256Hex } from '../../domain/ledger/chain.ts';
 import type { IncidentHead, LedgerCheckpoint } from '../../domain/ledger/checkpoint.ts';
+import type { LedgerRecord, LedgerRecordKind } from '../../domain/ledger/record.ts';
 import type { StepMarker, StoredCheckpoint, StoredRecord } from '../../domain/ledger/verify.ts';
-import type { LedgerRecord, LedgerRecordKind } from '../../ports/ledger.ts';
 import { INCIDENT_SHARDS } from './ledger-table-definition.ts';
 
 /**

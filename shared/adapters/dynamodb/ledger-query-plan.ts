@@ -1,8 +1,8 @@
 import type { AttributeValue, QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { InvalidInputError } from '../../domain/errors.ts';
+import type { LedgerQuery } from '../../domain/ledger/query.ts';
 import { DEFAULT_PAGE_SIZE } from '../../domain/ledger/query.ts';
-import type { LedgerQuery } from '../../ports/ledger.ts';
 import { incidentPk, monthOf, RECORD_PREFIX, S } from './ledger-items.ts';
 import { LEDGER_INDEX } from './ledger-table-definition.ts';
 

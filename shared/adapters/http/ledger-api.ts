@@ -3,8 +3,9 @@ import { ConfigError, InvalidInputError } from '../../domain/errors.ts';
 import { canonicalJson } from '../../domain/ledger/canonical-json.ts';
 import { sha256Hex } from '../../domain/ledger/chain.ts';
 import { LedgerCorruptError, LedgerUnavailableError } from '../../domain/ledger/errors.ts';
+import type { LedgerQuery } from '../../domain/ledger/query.ts';
 import { type Clock, systemClock } from '../../ports/clock.ts';
-import type { LedgerQuery, LedgerReader } from '../../ports/ledger.ts';
+import type { LedgerReader } from '../../ports/ledger.ts';
 import { parseLedgerQueryParams } from '../../use-cases/query-ledger.ts';
 import {
   type FailedFindingSource,

@@ -1,17 +1,15 @@
 import { chainEntries } from '../../domain/ledger/chain.ts';
+import type { LedgerQuery } from '../../domain/ledger/query.ts';
+import {
+  type LedgerEntry,
+  type LedgerRecord,
+  validateLedgerAppend,
+} from '../../domain/ledger/record.ts';
 import { type Clock, systemClock } from '../../ports/clock.ts';
-import type {
-  AppendResult,
-  LedgerEntry,
-  LedgerPage,
-  LedgerQuery,
-  LedgerReader,
-  LedgerRecord,
-  LedgerWriter,
-} from '../../ports/ledger.ts';
+import type { AppendResult, LedgerPage, LedgerReader, LedgerWriter } from '../../ports/ledger.ts';
 
 /**
- * The ledger in memory, with the same chain rule and step idempotency as the DynamoDB store:
+ * The ledger in memory, with the same validation, chain rule and step idempotency as the DynamoDB store:
  * for unit tests and the CPU benchmark. Not durable; local mode uses DynamoDB Local.
  */
 export class InMemoryLedgerStore implements LedgerWriter, LedgerReader {
@@ -29,6 +27,8 @@ export class InMemoryLedgerStore implements LedgerWriter, LedgerReader {
   }
 
   async append(incidentId: string, entries: readonly LedgerEntry[]): Promise<AppendResult> {
+    // What DynamoDB would refuse, memory refuses too: tests cannot pass on entries production rejects.
+    validateLedgerAppend(incidentId, entries);
     const chain = this.#chains.get(incidentId) ?? [];
     this.#chains.set(incidentId, chain);
     const seen = new Set(chain.map((record) => record.stepKey));

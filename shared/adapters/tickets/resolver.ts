@@ -1,7 +1,8 @@
 import { findConnection, type TicketConnections } from '../../config/ticket-connections.ts';
 import type { TicketDestination } from '../../domain/ownership.ts';
 import { buildTicketDocument, type TicketContentOptions } from '../../domain/tickets/build.ts';
-import { TicketError, type TicketRequest, type TicketSystem } from '../../ports/tickets.ts';
+import type { TicketRequest } from '../../domain/tickets/ticket-request.ts';
+import { TicketError, type TicketSystem } from '../../ports/tickets.ts';
 import { FileTicketSystem } from './file/file-ticket-system.ts';
 import type { HttpOptions } from './http.ts';
 import { JiraTicketSystem } from './jira/jira-ticket-system.ts';

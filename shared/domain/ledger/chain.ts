@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { LedgerEntry, LedgerRecord } from '../../ports/ledger.ts';
 import { canonicalJson } from './canonical-json.ts';
+import type { LedgerEntry, LedgerRecord } from './record.ts';
 
 /** The `prevHash` of the first record of every chain. */
 export const GENESIS_HASH = '0'.repeat(64);

@@ -1,8 +1,20 @@
 import * as z from 'zod/mini';
-import type { LedgerQuery } from '../../ports/ledger.ts';
-import { OWNER_ROLES } from '../accountability.ts';
+import { OWNER_ROLES, type OwnerRole } from '../accountability.ts';
 import { InvalidInputError, type Result } from '../errors.ts';
 import { parseWith } from '../validation.ts';
+
+/** What the auditor asks of the ledger: a selector, optionally a time range and a page size. */
+export interface LedgerQuery {
+  incidentId?: string;
+  ownerTeam?: string;
+  ownerRole?: OwnerRole;
+  controlId?: string;
+  subjectId?: string;
+  ticketId?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+}
 
 /** The query fields that select records by a key; at least one, or `since`, is required. */
 const LEDGER_QUERY_KEYS = [

@@ -1,6 +1,6 @@
-import type { LedgerRecord } from '../../ports/ledger.ts';
 import { GENESIS_HASH, hashRecord } from './chain.ts';
 import { hashCheckpoint, type IncidentHead, type LedgerCheckpoint } from './checkpoint.ts';
+import type { LedgerRecord } from './record.ts';
 
 type BreakKind = 'changed' | 'removed' | 'inserted' | 'reordered' | 'unreadable';
 

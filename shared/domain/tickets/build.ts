@@ -1,4 +1,3 @@
-import type { TicketRequest } from '../../ports/tickets.ts';
 import type { Finding, Question } from '../accountability.ts';
 import type { ActionOutcome, ContainmentAction } from '../containment.ts';
 import { CONTROL_CATALOG } from '../controls/catalog.ts';
@@ -11,6 +10,7 @@ import {
   type TicketDocument,
   UntrustedBudget,
 } from './document.ts';
+import type { TicketRequest } from './ticket-request.ts';
 
 export interface TicketContentOptions {
   /** Remediation guidance for a control; defaults to the controls catalog's one sentence. */

@@ -1,5 +1,6 @@
 import type { OwnerRole } from '../accountability.ts';
 import type { Severity } from '../detection.ts';
+import type { ResponseMode } from '../response-mode.ts';
 import { cut, toSingleLine } from './neutralise.ts';
 
 /**
@@ -40,7 +41,7 @@ export interface TicketDocument {
     ownerRole: OwnerRole;
     ownerTeam: string;
     dueDate: string;
-    mode: 'live' | 'simulated' | 'dry-run';
+    mode: ResponseMode;
     failedControls: readonly string[];
     undeterminedControls: readonly string[];
     ledgerCommand: string;

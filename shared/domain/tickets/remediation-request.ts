@@ -15,6 +15,7 @@ import {
 import { type Detection, detectionSchema } from '../detection.ts';
 import type { InvalidInputError, Result } from '../errors.ts';
 import { type OwnerAssignment, ownerAssignmentSchema } from '../ownership.ts';
+import { RESPONSE_MODES, type ResponseMode } from '../response-mode.ts';
 import { parseWith } from '../validation.ts';
 
 /**
@@ -25,11 +26,12 @@ export interface RemediationRequest {
   incidentId: string;
   ownerRole: OwnerRole;
   owner: OwnerAssignment;
+  /** Untrusted where it came from the detection: adapters escape it for their format. */
   detection: Detection;
   /** This owner's failed and undetermined findings. */
   findings: Finding[];
   containment: ActionOutcome[];
-  mode: 'live' | 'simulated' | 'dry-run';
+  mode: ResponseMode;
 }
 
 const text = (max: number) => z.string().check(z.maxLength(max));
@@ -86,7 +88,7 @@ const remediationRequestSchema = z.object({
   detection: detectionSchema,
   findings: z.array(findingSchema).check(z.maxLength(200)),
   containment: z.array(outcomeSchema).check(z.maxLength(100)),
-  mode: z.enum(['live', 'simulated', 'dry-run']),
+  mode: z.enum(RESPONSE_MODES),
 });
 
 export function parseRemediationRequest(

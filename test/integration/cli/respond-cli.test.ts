@@ -52,6 +52,17 @@ describe('responder respond', () => {
     expect(second.incidentId).toBe(result.incidentId);
   });
 
+  it('prints the time to contain of an AWS containment rounded for a person', async () => {
+    // The AWS adapter measures with sub-millisecond precision: 13.868750000000546 ms, unrounded.
+    const human = await responder([
+      'respond',
+      resolve('test/fixtures/guardduty/instance-credential-exfiltration-outside-aws.json'),
+    ]);
+    expect(human.code).toBe(0);
+    const line = human.stdout.split('\n').find((l) => l.startsWith('time to contain:'));
+    expect(line).toMatch(/^time to contain: \d+(\.\d{1,2})? ms$/);
+  });
+
   it('labels a dry run in the mode and in every containment line', async () => {
     const { code, stdout } = await responder(
       ['respond', '-', '--json', '--dry-run'],

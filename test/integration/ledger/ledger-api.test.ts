@@ -10,7 +10,7 @@ import {
   LedgerCorruptError,
   LedgerUnavailableError,
 } from '../../../shared/domain/ledger/errors.ts';
-import type { LedgerEntry, LedgerRecord } from '../../../shared/ports/ledger.ts';
+import type { LedgerEntry, LedgerRecord } from '../../../shared/domain/ledger/record.ts';
 import { createTestTable, type TestTable } from '../../support/dynamodb-local.ts';
 
 const KEY = 'k'.repeat(32);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbLedgerStore } from '../../../shared/adapters/dynamodb/ledger-store.ts';
+import type { LedgerEntry } from '../../../shared/domain/ledger/record.ts';
 import { verifyIncidentChain } from '../../../shared/domain/ledger/verify.ts';
-import type { LedgerEntry } from '../../../shared/ports/ledger.ts';
 import { createTestTable, type TestTable } from '../../support/dynamodb-local.ts';
 
 let table: TestTable;

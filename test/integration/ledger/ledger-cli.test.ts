@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../bin/cli.ts';
+import type { LedgerEntry } from '../../../shared/domain/ledger/record.ts';
 import { LOCAL_LEDGER_TABLE, openLocalLedger } from '../../../shared/local/embedded-dynamodb.ts';
-import type { LedgerEntry } from '../../../shared/ports/ledger.ts';
 import { captureIo as capture } from '../../support/cli-io.ts';
 
 /**

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbLedgerStore } from '../../../shared/adapters/dynamodb/ledger-store.ts';
 import { InvalidInputError } from '../../../shared/domain/errors.ts';
-import type { LedgerEntry, LedgerQuery, LedgerRecord } from '../../../shared/ports/ledger.ts';
+import type { LedgerQuery } from '../../../shared/domain/ledger/query.ts';
+import type { LedgerEntry, LedgerRecord } from '../../../shared/domain/ledger/record.ts';
 import { queryLedger } from '../../../shared/use-cases/query-ledger.ts';
 import { summarizeLedger } from '../../../shared/use-cases/summarize-ledger.ts';
 import { createTestTable, type TestTable } from '../../support/dynamodb-local.ts';

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { recordItem } from '../../../shared/adapters/dynamodb/ledger-items.ts';
 import { DynamoDbLedgerStore } from '../../../shared/adapters/dynamodb/ledger-store.ts';
 import { hashRecord } from '../../../shared/domain/ledger/chain.ts';
-import type { LedgerEntry, LedgerRecord } from '../../../shared/ports/ledger.ts';
+import type { LedgerEntry, LedgerRecord } from '../../../shared/domain/ledger/record.ts';
 import { verifyLedger } from '../../../shared/use-cases/verify-ledger.ts';
 import { createTestTable, type TestTable } from '../../support/dynamodb-local.ts';
 

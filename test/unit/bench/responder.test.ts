@@ -13,8 +13,8 @@ import {
 } from '../../../bench/lib/responder.ts';
 import { InMemoryLedgerStore } from '../../../shared/adapters/memory/ledger-store.ts';
 import type { ContainmentRequest } from '../../../shared/domain/containment.ts';
+import type { LedgerEntry } from '../../../shared/domain/ledger/record.ts';
 import type { IdentityProvider } from '../../../shared/ports/identity-provider.ts';
-import type { LedgerEntry } from '../../../shared/ports/ledger.ts';
 
 const entry = (stepKey: string, status?: string): LedgerEntry => ({
   kind: 'containment.action',

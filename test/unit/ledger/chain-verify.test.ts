@@ -2,13 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chainEntries, GENESIS_HASH, hashRecord } from '../../../shared/domain/ledger/chain.ts';
 import { buildCheckpoint } from '../../../shared/domain/ledger/checkpoint.ts';
+import type { LedgerEntry, LedgerRecord } from '../../../shared/domain/ledger/record.ts';
 import {
   type StoredCheckpoint,
   type StoredRecord,
   verifyCheckpointChain,
   verifyIncidentChain,
 } from '../../../shared/domain/ledger/verify.ts';
-import type { LedgerEntry, LedgerRecord } from '../../../shared/ports/ledger.ts';
 
 const INCIDENT = 'inc-1';
 const entries = (n: number): LedgerEntry[] =>

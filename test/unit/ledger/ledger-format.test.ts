@@ -7,7 +7,7 @@ import {
   terminalSafe,
   writeRecords,
 } from '../../../shared/adapters/ledger-format.ts';
-import type { LedgerRecord } from '../../../shared/ports/ledger.ts';
+import type { LedgerRecord } from '../../../shared/domain/ledger/record.ts';
 
 const record = (seq: number, overrides: Partial<LedgerRecord> = {}): LedgerRecord => ({
   incidentId: 'inc-1',

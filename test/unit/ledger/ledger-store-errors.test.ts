@@ -13,7 +13,7 @@ import {
   LedgerConflictError,
   LedgerUnavailableError,
 } from '../../../shared/domain/ledger/errors.ts';
-import type { LedgerEntry } from '../../../shared/ports/ledger.ts';
+import type { LedgerEntry } from '../../../shared/domain/ledger/record.ts';
 
 const ddb = mockClient(DynamoDBClient);
 let waits: number[];

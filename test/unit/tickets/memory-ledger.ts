@@ -1,5 +1,6 @@
 import { InMemoryLedgerStore } from '../../../shared/adapters/memory/ledger-store.ts';
-import type { AppendResult, LedgerEntry, LedgerRecord } from '../../../shared/ports/ledger.ts';
+import type { LedgerEntry, LedgerRecord } from '../../../shared/domain/ledger/record.ts';
+import type { AppendResult } from '../../../shared/ports/ledger.ts';
 
 /** The in-memory ledger, plus what ticket tests inspect and an injectable outage. */
 export class MemoryLedger extends InMemoryLedgerStore {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { TicketDestination } from '../../../shared/domain/ownership.ts';
+import type { TicketRequest } from '../../../shared/domain/tickets/ticket-request.ts';
 import {
   type OpenedTicket,
   TicketError,
-  type TicketRequest,
   type TicketSystem,
 } from '../../../shared/ports/tickets.ts';
 import {

@@ -4,7 +4,7 @@ import type { Finding } from '../../../shared/domain/accountability.ts';
 import type { ActionOutcome } from '../../../shared/domain/containment.ts';
 import { type Detection, parseDetection } from '../../../shared/domain/detection.ts';
 import type { OwnerAssignment, TicketDestination } from '../../../shared/domain/ownership.ts';
-import type { TicketRequest } from '../../../shared/ports/tickets.ts';
+import type { TicketRequest } from '../../../shared/domain/tickets/ticket-request.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/tickets');
 

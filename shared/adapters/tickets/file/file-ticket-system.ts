@@ -5,12 +5,8 @@ import { pathToFileURL } from 'node:url';
 import type { TicketDestination } from '../../../domain/ownership.ts';
 import { buildTicketDocument, type TicketDocumentBuilder } from '../../../domain/tickets/build.ts';
 import { renderMarkdown } from '../../../domain/tickets/markdown.ts';
-import {
-  type OpenedTicket,
-  TicketError,
-  type TicketRequest,
-  type TicketSystem,
-} from '../../../ports/tickets.ts';
+import type { TicketRequest } from '../../../domain/tickets/ticket-request.ts';
+import { type OpenedTicket, TicketError, type TicketSystem } from '../../../ports/tickets.ts';
 
 export interface FileTicketSystemOptions {
   /** The local state folder, e.g. `.responder`. */

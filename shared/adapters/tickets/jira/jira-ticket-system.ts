@@ -5,12 +5,8 @@ import { buildTicketDocument, type TicketDocumentBuilder } from '../../../domain
 import { dedupeTag } from '../../../domain/tickets/dedupe.ts';
 import { fitDocument } from '../../../domain/tickets/document.ts';
 import { fitWithNote } from '../../../domain/tickets/neutralise.ts';
-import {
-  type OpenedTicket,
-  TicketError,
-  type TicketRequest,
-  type TicketSystem,
-} from '../../../ports/tickets.ts';
+import type { TicketRequest } from '../../../domain/tickets/ticket-request.ts';
+import { type OpenedTicket, TicketError, type TicketSystem } from '../../../ports/tickets.ts';
 import { type HttpOptions, HttpTransport } from '../http.ts';
 
 export interface JiraTicketSystemOptions {

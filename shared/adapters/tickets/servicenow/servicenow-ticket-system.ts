@@ -5,12 +5,8 @@ import { dedupeTag } from '../../../domain/tickets/dedupe.ts';
 import { fitDocument } from '../../../domain/tickets/document.ts';
 import { fitWithNote, toSingleLine } from '../../../domain/tickets/neutralise.ts';
 import { escapeForServiceNow, renderText, textLine } from '../../../domain/tickets/text.ts';
-import {
-  type OpenedTicket,
-  TicketError,
-  type TicketRequest,
-  type TicketSystem,
-} from '../../../ports/tickets.ts';
+import type { TicketRequest } from '../../../domain/tickets/ticket-request.ts';
+import { type OpenedTicket, TicketError, type TicketSystem } from '../../../ports/tickets.ts';
 import { type HttpOptions, HttpTransport } from '../http.ts';
 
 export interface ServiceNowTicketSystemOptions {

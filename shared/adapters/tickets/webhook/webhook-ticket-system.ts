@@ -1,13 +1,9 @@
 import type { WebhookConnection } from '../../../config/ticket-connections.ts';
 import { buildTicketDocument, type TicketDocumentBuilder } from '../../../domain/tickets/build.ts';
 import { dedupeTag } from '../../../domain/tickets/dedupe.ts';
+import type { TicketRequest } from '../../../domain/tickets/ticket-request.ts';
 import { renderWebhookPayload } from '../../../domain/tickets/webhook.ts';
-import {
-  type OpenedTicket,
-  TicketError,
-  type TicketRequest,
-  type TicketSystem,
-} from '../../../ports/tickets.ts';
+import { type OpenedTicket, TicketError, type TicketSystem } from '../../../ports/tickets.ts';
 import { type HttpOptions, HttpTransport } from '../http.ts';
 import {
   IDEMPOTENCY_HEADER,

@@ -1,0 +1,8 @@
+import type { RemediationRequest } from './remediation-request.ts';
+
+/** One remediation ticket for one accountable owner of one incident: the request plus its keys. */
+export interface TicketRequest extends RemediationRequest {
+  /** `${incidentId}:${ownerTeam}`: one ticket per (incident, owner team), however often asked. */
+  dedupeKey: string;
+  dueDate: string;
+}
