@@ -65,7 +65,7 @@ export interface Control {
   readonly evidenceTypes: readonly string[];
 }
 
-export type AppliesTo = 'people' | 'workloads' | 'both';
+type AppliesTo = 'people' | 'workloads' | 'both';
 
 /** Ties the id prefix to the owner role at compile time. */
 function control<R extends OwnerRole>(
