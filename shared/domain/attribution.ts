@@ -7,7 +7,7 @@ import {
 } from './accountability.ts';
 import type { Control } from './controls/catalog.ts';
 import { evaluate, type Facts, factsOf } from './controls/conditions.ts';
-import type { Detection } from './detection.ts';
+import type { Detection, SubjectKind } from './detection.ts';
 import { type OwnerAssignment, type OwnershipMap, resolveOwners } from './ownership.ts';
 
 /**
@@ -16,7 +16,8 @@ import { type OwnerAssignment, type OwnershipMap, resolveOwners } from './owners
  *
  * Findings come in owner-role order (iam, endpoint, application, partner), catalog order within
  * a role. Partner controls appear only when the detection names a partner, and then in addition
- * to the tenant's own owners, never instead of them.
+ * to the tenant's own owners, never instead of them. Likewise a control for people only is left
+ * out for a workload subject (and a workload control for a person); an unknown kind judges all.
  */
 export function attribute(
   detection: Detection,
@@ -27,6 +28,7 @@ export function attribute(
   const facts = factsOf(detection);
   const findings: Finding[] = [];
   for (const control of catalog) {
+    if (!appliesToSubject(control, detection.subject.kind)) continue;
     const owner = ownerFor(owners, control.ownerRole);
     if (owner === undefined) continue; // only the partner role can be absent
     findings.push(judge(control, owner, facts, detection));
@@ -34,6 +36,11 @@ export function attribute(
   const rank = (role: OwnerRole) => OWNER_ROLES.indexOf(role);
   findings.sort((a, b) => rank(a.ownerRole) - rank(b.ownerRole)); // stable: keeps catalog order
   return { detectionId: detection.detectionId, findings };
+}
+
+function appliesToSubject(control: Control, kind: SubjectKind | undefined): boolean {
+  if (kind === undefined || control.appliesTo === 'both') return true;
+  return control.appliesTo === (kind === 'person' ? 'people' : 'workloads');
 }
 
 function ownerFor(

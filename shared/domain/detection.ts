@@ -11,6 +11,7 @@ import { parseWith } from './validation.ts';
 const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const PROVIDERS = ['entra', 'okta', 'aws'] as const;
 const SUBJECT_TYPES = ['user', 'servicePrincipal', 'awsPrincipal'] as const;
+export const SUBJECT_KINDS = ['person', 'workload'] as const;
 const PARTNER_RELATIONSHIPS = ['gdap', 'dap', 'msp', 'other'] as const;
 export const MFA_METHODS = ['phishingResistant', 'push', 'otp', 'sms', 'voice', 'none'] as const;
 
@@ -38,12 +39,22 @@ const sessionSchema = z.object({
 });
 
 const flag = () => z.optional(z.boolean());
+/** A signal whose meaning is documented in the JSON Schema (see docs/attribution-signals.md). */
+const documented = (description: string) =>
+  z.optional(z.boolean().register(z.globalRegistry, { description }));
 
 export const signalsSchema = z.object({
   // Q1: was the session valid because the IdP allowed it, or because the app accepted it unchecked?
   mfaSatisfied: flag(),
   mfaMethod: z.optional(z.enum(MFA_METHODS)),
-  conditionalAccessApplied: flag(),
+  conditionalAccessApplied: documented(
+    'true: at least one enforced (not report-only) conditional access policy applied to the sign-in; false: none applied. It says nothing about what the applied policies required: see conditionalAccessEnforced.',
+  ),
+  // Additive: applied is not enforced (a session-lifetime policy applying does not stop a risky
+  // password-only sign-in). Judged by what conditional access made the sign-in satisfy.
+  conditionalAccessEnforced: documented(
+    'true: an enforced policy required a grant control for this sign-in (MFA, compliant device, block...) and no policy that would have blocked or interrupted it ran report-only; false: a policy that would have blocked or interrupted the sign-in ran report-only (reportOnlyFailure, reportOnlyInterrupted), or the sign-in ended single-factor while no enforced policy required any grant control (an MFA policy skipped by an exclusion, only session controls applied).',
+  ),
   tokenBindingEnforced: flag(),
   sessionLifetimeHours: z.optional(hours()),
   maxSessionLifetimeHours: z.optional(hours()),
@@ -70,6 +81,16 @@ export const signalsSchema = z.object({
   // Non-human identities and delegated administration
   nhiCredentialExposedInteractively: flag(),
   partnerSessionUsed: flag(),
+  // Additive, workload sessions (judged only when subject.kind is not "person"):
+  sessionUsedOutsidePerimeter: documented(
+    "true: the source shows the session's credentials used from outside the network or organization they were issued to (GuardDuty InstanceCredentialExfiltration.OutsideAWS, or .InsideAWS from another account); false: the source shows every use came from inside it.",
+  ),
+  perimeterBindingEnforced: documented(
+    'true: policy binds the session to its network or organization (data-perimeter conditions such as aws:SourceVpc, aws:SourceIp, aws:PrincipalOrgID, or a conditional access location condition for workloads), so a copy is refused elsewhere; false: no such binding.',
+  ),
+  longLivedSecretUsed: documented(
+    'true: the session rests on a long-lived secret (an IAM user access key AKIA..., a client secret) where the platform offers a short-lived federated credential (IAM roles, Roles Anywhere, OIDC web identity; managed identities, workload identity federation); false: it rests on a short-lived or federated credential (ASIA... STS session, federated identity credential, managed identity).',
+  ),
 });
 
 export const detectionSchema = z.object({
@@ -91,6 +112,13 @@ export const detectionSchema = z.object({
   subject: z.object({
     type: z.enum(SUBJECT_TYPES),
     id: id(),
+    // Additive: absent means unknown (then every control is judged, as for a person).
+    kind: z.optional(
+      z.enum(SUBJECT_KINDS).register(z.globalRegistry, {
+        description:
+          'Whether the session belongs to a person or a workload (instance role, CI role, Lambda role, automation key, service principal). Absent: unknown. Controls that only apply to people are not judged for a workload, and workload controls not for a person.',
+      }),
+    ),
     userPrincipalName: z.optional(text(512)),
     displayName: z.optional(text(512)),
   }),
@@ -114,6 +142,7 @@ export type Signals = z.infer<typeof signalsSchema>;
 export type SignalName = keyof Signals;
 export type Severity = Detection['severity'];
 export type Subject = Detection['subject'];
+export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
 /** Validates a native detection; the error names each offending field. */
 export function parseDetection(input: unknown): Result<Detection, InvalidInputError> {

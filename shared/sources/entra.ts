@@ -80,7 +80,16 @@ const signInSchema = z.object({
   ),
   mfaDetail: z.optional(z.nullable(z.object({ authMethod: text() }))),
   appliedConditionalAccessPolicies: z.optional(
-    z.nullable(z.array(z.object({ id: text(), displayName: text(), result: text() }))),
+    z.nullable(
+      z.array(
+        z.object({
+          id: text(),
+          displayName: text(),
+          result: text(),
+          enforcedGrantControls: z.optional(z.nullable(z.array(z.string()))),
+        }),
+      ),
+    ),
   ),
   signInTokenProtectionStatus: text(),
   tokenProtectionStatusDetails: z.optional(
@@ -273,7 +282,7 @@ function normalizeParsed(
             : undefined,
         },
         ...(signIn?.appliedConditionalAccessPolicies ?? [])
-          .filter((p) => p.result === 'reportOnlyFailure' || p.result === 'failure')
+          .filter((p) => WOULD_HAVE_STOPPED.includes(p.result ?? ''))
           .map((p) => ({
             type: 'entra.conditionalAccessPolicy',
             ref: p.id ?? p.displayName ?? 'unknown',
@@ -310,7 +319,10 @@ function signInSignals(signIn: SignIn): Signals {
   if (ca === 'success' || ca === 'failure') signals.conditionalAccessApplied = true;
   else if (ca === 'notApplied') signals.conditionalAccessApplied = false;
 
-  Object.assign(signals, mfaOf(signIn));
+  const mfa = mfaOf(signIn);
+  Object.assign(signals, mfa);
+  const enforced = enforcementOf(signIn, mfa.mfaSatisfied);
+  if (enforced !== undefined) signals.conditionalAccessEnforced = enforced;
 
   const binding =
     signIn.tokenProtectionStatusDetails?.signInSessionStatus ?? signIn.signInTokenProtectionStatus;
@@ -324,6 +336,30 @@ function signInSignals(signIn: SignIn): Signals {
   if (signIn.crossTenantAccessType === 'serviceProvider') signals.partnerSessionUsed = true;
   else if (signIn.crossTenantAccessType === 'none') signals.partnerSessionUsed = false;
   return signals;
+}
+
+/** Policy results that stopped the sign-in, or would have had the policy been on. */
+const WOULD_HAVE_STOPPED = ['failure', 'reportOnlyFailure', 'reportOnlyInterrupted'];
+const REPORT_ONLY_STOP = ['reportOnlyFailure', 'reportOnlyInterrupted'];
+
+/**
+ * Whether conditional access enforced a requirement on this sign-in (see detection.schema.json):
+ * a policy that would have blocked or interrupted it but ran report-only is a failure, and so is
+ * a single-factor sign-in that no enforced policy asked anything of (an MFA policy skipped by a
+ * location exclusion, or only session controls such as sign-in frequency applied). Without the
+ * policy list (the reader lacks the permission to see it) nothing is known.
+ */
+function enforcementOf(signIn: SignIn, mfaSatisfied: boolean | undefined): boolean | undefined {
+  const policies = signIn.appliedConditionalAccessPolicies;
+  if (!policies) return undefined;
+  if (policies.some((p) => REPORT_ONLY_STOP.includes(p.result ?? ''))) return false;
+  const granted = policies.some(
+    (p) =>
+      (p.result === 'success' || p.result === 'failure') &&
+      (p.enforcedGrantControls ?? []).length > 0,
+  );
+  if (granted) return true;
+  return mfaSatisfied === false ? false : undefined;
 }
 
 type MfaMethod = NonNullable<Signals['mfaMethod']>;

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { parseWith } from '../domain/validation.ts';
 import { awsPrincipalArn, guardDutyDetectionId } from './aws-principal.ts';
+import { awsSubjectKind, credentialSignals, perimeterSignals } from './aws-workload.ts';
 import { eventBridgeEvent } from './eventbridge.ts';
 import { rawSha256 } from './raw.ts';
 import {
@@ -72,6 +73,14 @@ const findingSchema = z.object({
                     api: text(),
                     serviceName: text(),
                     remoteIpDetails: z.optional(z.nullable(remoteIpDetails)),
+                    remoteAccountDetails: z.optional(
+                      z.nullable(
+                        z.object({
+                          accountId: text(),
+                          affiliated: z.optional(z.nullable(z.boolean())),
+                        }),
+                      ),
+                    ),
                   }),
                 ),
               ),
@@ -148,6 +157,14 @@ export function normalizeGuardDuty(input: unknown): NormalizeResult {
   const accessKeyId = present(key?.accessKeyId);
   const instanceId = present(finding.resource.instanceDetails?.instanceId);
   const asn = remote?.organization?.asn;
+  const remoteAccount = call?.remoteAccountDetails;
+  const kind = awsSubjectKind({
+    principalType: userType,
+    roleName: userName,
+    sessionName: principal.sessionName,
+    instanceId,
+    findingTypes: [finding.type],
+  });
 
   return finish(
     {
@@ -161,9 +178,15 @@ export function normalizeGuardDuty(input: unknown): NormalizeResult {
         url: `https://${finding.region}.console.aws.amazon.com/guardduty/home?region=${finding.region}#/findings?macros=current&fId=${encodeURIComponent(finding.id)}`,
       },
       tenant: { provider: 'aws', tenantId: finding.accountId },
-      subject: { type: 'awsPrincipal', id: principal.arn, displayName: principal.displayName },
+      subject: {
+        type: 'awsPrincipal',
+        id: principal.arn,
+        displayName: principal.displayName,
+        kind,
+      },
       // For AWS the access key id is the session handle: the IAM adapter reads it from here.
       session: { sessionId: accessKeyId, ipAddress: ip },
+      signals: { ...perimeterSignals([finding.type]), ...credentialSignals(accessKeyId) },
       evidence: compact([
         { type: 'aws.guardduty.finding', ref: finding.arn, description: clip(finding.title, 2000) },
         accessKeyId && { type: 'aws.accessKeyId', ref: accessKeyId },
@@ -172,6 +195,16 @@ export function normalizeGuardDuty(input: unknown): NormalizeResult {
           type: 'aws.apiCall',
           ref: `${call.serviceName ?? 'unknown'}:${call.api}`,
           description: `called ${finding.service?.count ?? 'an unknown number of'} time(s)`,
+        },
+        present(remoteAccount?.accountId) && {
+          type: 'aws.remoteAccount',
+          ref: remoteAccount?.accountId ?? '',
+          description:
+            remoteAccount?.affiliated === false
+              ? 'not affiliated with this GuardDuty environment'
+              : remoteAccount?.affiliated === true
+                ? 'affiliated with this GuardDuty environment'
+                : undefined,
         },
         ip && {
           type: 'network.sourceIp',

@@ -7,6 +7,7 @@ import {
   guardDutyDetectionIdFromArn,
   isIdentityCenterRole,
 } from './aws-principal.ts';
+import { awsSubjectKind, credentialSignals, perimeterSignals } from './aws-workload.ts';
 import { eventBridgeEvent } from './eventbridge.ts';
 import { rawSha256 } from './raw.ts';
 import {
@@ -204,6 +205,16 @@ export function normalizeSecurityHubAsff(input: unknown): NormalizeResult {
   const mfa = mfaSignal(attributes?.MfaAuthenticated, issuer?.UserName ?? issuer?.Arn);
   const findingRef =
     finding.ProductFields?.['aws/securityhub/FindingId'] ?? `${finding.ProductArn}/${finding.Id}`;
+  const types = finding.Types ?? [];
+  const principalType = present(key?.PrincipalType);
+  const kind = principalType
+    ? awsSubjectKind({
+        principalType,
+        roleName: present(key?.PrincipalName) ?? present(issuer?.UserName),
+        sessionName: subject.sessionName,
+        findingTypes: types,
+      })
+    : undefined;
 
   return finish(
     {
@@ -217,13 +228,13 @@ export function normalizeSecurityHubAsff(input: unknown): NormalizeResult {
         url: present(finding.SourceUrl),
       },
       tenant: { provider: 'aws', tenantId: finding.AwsAccountId },
-      subject: { type: 'awsPrincipal', id: subject.arn, displayName: subject.displayName },
+      subject: { type: 'awsPrincipal', id: subject.arn, displayName: subject.displayName, kind },
       session: {
         sessionId: accessKeyId,
         tokenIssuedAt: attributes?.CreationDate ? isoUtc(attributes.CreationDate) : undefined,
         ipAddress: ip,
       },
-      signals: mfa.signals,
+      signals: { ...mfa.signals, ...perimeterSignals(types), ...credentialSignals(accessKeyId) },
       evidence: compact([
         {
           type: 'aws.securityhub.finding',

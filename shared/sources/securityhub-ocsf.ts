@@ -5,6 +5,7 @@ import {
   awsPrincipalArn,
   guardDutyDetectionIdFromArn,
 } from './aws-principal.ts';
+import { awsSubjectKind, credentialSignals, perimeterSignals } from './aws-workload.ts';
 import { eventBridgeEvent } from './eventbridge.ts';
 import { rawSha256 } from './raw.ts';
 import {
@@ -84,6 +85,8 @@ const findingSchema = z.object({
             }),
           ),
         ),
+        // The identity provider a federated session came through (web identity, SAML).
+        idp: z.optional(z.nullable(z.object({ name: text(), uid: text() }))),
         session: z.optional(
           z.nullable(
             z.object({
@@ -150,6 +153,7 @@ const IDENTITY_RESOURCE_TYPES = [
   'AwsIamUser',
   'AwsIamRole',
 ];
+const EC2_INSTANCE_TYPES = ['AWS::EC2::Instance', 'AwsEc2Instance'];
 const CLOSED_STATUS = new Map([
   [3, 'Suppressed'],
   [4, 'Resolved'],
@@ -239,6 +243,17 @@ export function normalizeSecurityHubOcsf(input: unknown): NormalizeResult {
     (identityResource.type?.endsWith('AccessKey') ? present(identityResource.uid) : undefined);
   const mfa = mfaSignal(session?.is_mfa, session?.issuer);
   const asn = evidence?.src_endpoint?.autonomous_system;
+  const types = (info.types ?? []).filter((type) => present(type) !== undefined);
+  const idp = present(finding.actor?.idp?.uid);
+  const instance = resources.find((r) => EC2_INSTANCE_TYPES.includes(r.type ?? ''));
+  const kind = awsSubjectKind({
+    principalType: present(user?.type) ?? principalTypeOf(subject.arn),
+    roleName: roleNameOf(subject.arn),
+    sessionName: subject.sessionName,
+    instanceId: present(instance?.uid),
+    identityProvider: idp,
+    findingTypes: types,
+  });
 
   return finish(
     {
@@ -252,13 +267,13 @@ export function normalizeSecurityHubOcsf(input: unknown): NormalizeResult {
         url: present(info.src_url),
       },
       tenant: { provider: 'aws', tenantId: accountId },
-      subject: { type: 'awsPrincipal', id: subject.arn, displayName: subject.displayName },
+      subject: { type: 'awsPrincipal', id: subject.arn, displayName: subject.displayName, kind },
       session: {
         sessionId: accessKeyId,
         tokenIssuedAt: timestamp(session?.created_time_dt, session?.created_time),
         ipAddress: ip,
       },
-      signals: mfa.signals,
+      signals: { ...mfa.signals, ...perimeterSignals(types), ...credentialSignals(accessKeyId) },
       evidence: compact([
         {
           type: 'aws.securityhub.finding',
@@ -270,6 +285,11 @@ export function normalizeSecurityHubOcsf(input: unknown): NormalizeResult {
         },
         accessKeyId && { type: 'aws.accessKeyId', ref: accessKeyId },
         present(session?.issuer) && { type: 'aws.iam.role', ref: session?.issuer ?? '' },
+        idp && {
+          type: 'aws.iam.oidcProvider',
+          ref: idp,
+          description: clip(present(finding.actor?.idp?.name), 2000),
+        },
         api?.operation && {
           type: 'aws.apiCall',
           ref: `${api.service?.name ?? 'unknown'}:${api.operation}`,
@@ -329,6 +349,16 @@ function timestamp(iso: string | null | undefined, ms: number | null | undefined
   if (typeof ms !== 'number') return undefined;
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** `AssumedRole` for an assumed-role session ARN; other ARNs leave the type to the finding. */
+function principalTypeOf(arn: string): string {
+  return /:assumed-role\//.test(arn) ? 'AssumedRole' : 'unknown';
+}
+
+/** The role name of an assumed-role session ARN (`assumed-role/<role>/<session>`). */
+function roleNameOf(arn: string): string | undefined {
+  return /:assumed-role\/([^/]+)\//.exec(arn)?.[1];
 }
 
 function arnPartition(arn: string | null | undefined): string | undefined {

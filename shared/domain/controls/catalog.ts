@@ -31,12 +31,23 @@ import type { FrameworkReference } from './frameworks.ts';
  *   authorization design); privileged identity separation is `iam`;
  * - device signals describe the device the session was issued to: an unmanaged or non-compliant
  *   one fails `iam` (the IdP issued it a session); a managed one out of compliance also fails
- *   `endpoint`; an unmanaged one (an AiTM proxy, say) says nothing about the endpoint team.
+ *   `endpoint`; an unmanaged one (an AiTM proxy, say) says nothing about the endpoint team,
+ *   so `endpoint.device-posture` holds for it: no managed device was let drift;
+ * - MFA, conditional access, device, browser, phishing, step-up and SSO controls apply to people
+ *   only, so no ticket ever asks for MFA on a machine role; workload controls (`non-human`,
+ *   OWASP NHI) apply to workloads only. A data-perimeter binding is `application` (authorization
+ *   design, tenant boundaries); a workload's credential type and session lifetime are `iam`
+ *   (token issuance and lifetime).
  */
 export interface Control {
   /** Stable: `<ownerRole>.<name>`. Tickets and the ledger key on it; never rename. */
   readonly id: string;
   readonly ownerRole: OwnerRole;
+  /**
+   * Which subjects the control is judged for. It is left out (no finding at all) when the
+   * detection says the subject is of the other kind; an unknown kind judges every control.
+   */
+  readonly appliesTo: AppliesTo;
   readonly question: Question;
   readonly title: string;
   /** The facts the rule reads; kept equal to those in `failWhen`/`holdWhen` by a test. */
@@ -54,6 +65,8 @@ export interface Control {
   readonly evidenceTypes: readonly string[];
 }
 
+type AppliesTo = 'people' | 'workloads' | 'both';
+
 /** Ties the id prefix to the owner role at compile time. */
 function control<R extends OwnerRole>(
   definition: Control & { id: `${NoInfer<R>}.${string}`; ownerRole: R },
@@ -67,12 +80,31 @@ const ADMIN = ['auditLog', 'roleAssignment'] as const;
 const APP = ['appLog', 'auditLog'] as const;
 const PARTNER = ['partnerRelationship', 'auditLog', 'signIn'] as const;
 const WORKLOAD = ['secretAccess', 'auditLog', 'cloudTrail'] as const;
+/** The source findings and facts a workload control cites (normalizer evidence types). */
+const WORKLOAD_USE = [
+  'aws.guardduty.finding',
+  'aws.securityhub.finding',
+  'aws.remoteAccount',
+  'network.sourceIp',
+  'aws.ec2.instance',
+  'entra.servicePrincipalRiskDetection',
+  'cloudTrail',
+] as const;
+const WORKLOAD_CREDENTIAL = [
+  'aws.accessKeyId',
+  'aws.iam.role',
+  'aws.iam.oidcProvider',
+  'entra.servicePrincipalCredential',
+  'entra.servicePrincipalRiskDetection',
+  'cloudTrail',
+] as const;
 
 export const CONTROL_CATALOG: readonly Control[] = [
   // ── iam: session policy, token issuance and lifetime, MFA, conditional access, binding ──
   control({
     id: 'iam.session-lifetime',
     ownerRole: 'iam',
+    appliesTo: 'people',
     question: 'session-validity',
     title: 'Session lifetime within policy',
     signals: ['sessionLifetimeHours', 'maxSessionLifetimeHours'],
@@ -92,6 +124,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'iam.refresh-token-lifetime',
     ownerRole: 'iam',
+    appliesTo: 'people',
     question: 'session-validity',
     title: 'No long-lived refresh tokens',
     signals: ['session.refreshTokenAgeHours', 'maxSessionLifetimeHours'],
@@ -112,6 +145,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'iam.phishing-resistant-mfa',
     ownerRole: 'iam',
+    appliesTo: 'people',
     question: 'session-validity',
     title: 'Phishing-resistant MFA',
     signals: ['mfaSatisfied', 'mfaMethod'],
@@ -131,25 +165,30 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'iam.conditional-access',
     ownerRole: 'iam',
+    appliesTo: 'people',
     question: 'session-validity',
-    title: 'Conditional access applied',
-    signals: ['conditionalAccessApplied'],
-    failWhen: isFalse('conditionalAccessApplied'),
-    holdWhen: isTrue('conditionalAccessApplied'),
+    title: 'Conditional access enforced on the sign-in',
+    signals: ['conditionalAccessApplied', 'conditionalAccessEnforced'],
+    // Applied is not enforced: a session-lifetime policy applying, or a blocking policy running
+    // report-only, let a risky sign-in through all the same.
+    failWhen: any(isFalse('conditionalAccessApplied'), isFalse('conditionalAccessEnforced')),
+    holdWhen: isTrue('conditionalAccessEnforced'),
     reasons: {
-      failed: 'No conditional access policy applied to the sign-in behind the session ({signals}).',
-      held: 'Conditional access policies applied to the sign-in behind the session ({signals}).',
+      failed:
+        'Conditional access did not enforce a requirement on the sign-in behind the session: no policy applied, a blocking policy ran report-only, or the sign-in ended single-factor under an exclusion ({signals}).',
+      held: 'Conditional access enforced its requirements on the sign-in behind the session ({signals}).',
       undetermined:
-        'Whether conditional access applied is unknown (known: {signals}; unknown: {unknown}).',
+        'Whether conditional access enforced a requirement on the sign-in is unknown (known: {signals}; unknown: {unknown}).',
     },
     guidance:
-      'Cover every user, application and client type with conditional access policies and remove the exclusions that let this sign-in through.',
+      'Cover every user, application and client type with enforced conditional access policies, switch on the report-only policies that would have blocked, and remove the exclusions that let this sign-in through.',
     frameworks: ['NIST CSF 2.0 PR.AA-03', 'NIST SP 800-207 tenet 4', 'NIST SP 800-207 tenet 6'],
-    evidenceTypes: SIGN_IN,
+    evidenceTypes: [...SIGN_IN, 'entra.conditionalAccessPolicy', 'entra.signIn'],
   }),
   control({
     id: 'iam.compliant-device-required',
     ownerRole: 'iam',
+    appliesTo: 'people',
     question: 'session-validity',
     title: 'Sessions only for managed, compliant devices',
     signals: ['deviceManaged', 'deviceCompliant'],
@@ -170,6 +209,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'iam.token-binding',
     ownerRole: 'iam',
+    appliesTo: 'people',
     question: 'session-validity',
     title: 'Tokens bound to the device they were issued to',
     signals: ['tokenBindingEnforced'],
@@ -190,6 +230,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'iam.abnormal-token-detection',
     ownerRole: 'iam',
+    appliesTo: 'both',
     question: 'session-validity',
     title: 'Abnormal token use detected by the identity provider',
     signals: ['abnormalTokenUseDetectedByIdp'],
@@ -215,6 +256,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'iam.privileged-identity-separation',
     ownerRole: 'iam',
+    appliesTo: 'people',
     question: 'tenant-admin',
     title: 'Privileged roles on separate admin identities',
     signals: ['privilegedSubject', 'separateAdminAccount'],
@@ -232,20 +274,70 @@ export const CONTROL_CATALOG: readonly Control[] = [
     evidenceTypes: ADMIN,
   }),
 
+  // iam, workloads: the credential a workload authenticates with and its session lifetime
+  control({
+    id: 'iam.workload-short-lived-credentials',
+    ownerRole: 'iam',
+    appliesTo: 'workloads',
+    question: 'non-human',
+    title: 'Workload authenticates with short-lived federated credentials',
+    signals: ['longLivedSecretUsed'],
+    failWhen: isTrue('longLivedSecretUsed'),
+    holdWhen: isFalse('longLivedSecretUsed'),
+    reasons: {
+      failed:
+        'The workload authenticated with a long-lived secret where a short-lived federated credential was available ({signals}).',
+      held: 'The workload authenticated with a short-lived or federated credential ({signals}).',
+      undetermined:
+        'Whether the workload used a long-lived secret is unknown (known: {signals}; unknown: {unknown}).',
+    },
+    guidance:
+      'Replace the access key or client secret with a federated credential (an IAM role through instance profiles, OIDC web identity or IAM Roles Anywhere; a managed identity or workload identity federation) and delete the secret.',
+    frameworks: ['NIST CSF 2.0 PR.AA-01', 'NIST CSF 2.0 PR.AA-03', 'OWASP NHI7:2025'],
+    evidenceTypes: WORKLOAD_CREDENTIAL,
+  }),
+  control({
+    id: 'iam.workload-session-lifetime',
+    ownerRole: 'iam',
+    appliesTo: 'workloads',
+    question: 'non-human',
+    title: 'Workload session lifetime within policy',
+    signals: ['sessionLifetimeHours', 'maxSessionLifetimeHours'],
+    failWhen: exceeds('sessionLifetimeHours', 'maxSessionLifetimeHours'),
+    holdWhen: within('sessionLifetimeHours', 'maxSessionLifetimeHours'),
+    reasons: {
+      failed:
+        "The workload's session lived longer than the organisation limit, so a stolen copy stayed usable longer ({signals}).",
+      held: "The workload's session lifetime was within the organisation limit ({signals}).",
+      undetermined:
+        "The workload's session lifetime against policy cannot be judged (known: {signals}; unknown: {unknown}).",
+    },
+    guidance:
+      "Lower the role's maximum session duration and the token lifetime the workload requests to the organisation limit.",
+    frameworks: ['NIST CSF 2.0 PR.AA-03', 'NIST SP 800-53 AC-12', 'OWASP NHI7:2025'],
+    evidenceTypes: WORKLOAD_CREDENTIAL,
+  }),
+
   // ── endpoint: device posture, malware resistance, browser hardening, credential theft ──
   control({
     id: 'endpoint.device-posture',
     ownerRole: 'endpoint',
+    appliesTo: 'people',
     question: 'endpoint',
     title: 'Managed device kept compliant',
     signals: ['deviceManaged', 'deviceCompliant'],
     failWhen: all(isTrue('deviceManaged'), isFalse('deviceCompliant')),
-    holdWhen: all(isTrue('deviceManaged'), isTrue('deviceCompliant')),
+    // An unmanaged device is outside the endpoint estate: letting it in fails
+    // iam.compliant-device-required, and no managed device's posture drifted.
+    holdWhen: any(
+      isFalse('deviceManaged'),
+      all(isTrue('deviceManaged'), isTrue('deviceCompliant')),
+    ),
     reasons: {
       failed: 'A managed device was out of compliance while it held the session ({signals}).',
-      held: 'The managed device that held the session was compliant ({signals}).',
+      held: 'No managed device out of compliance held the session: it was compliant, or it was never a managed device, which the identity provider should have refused ({signals}).',
       undetermined:
-        'No managed device is known to have held the session, so its posture cannot be judged (known: {signals}; unknown: {unknown}).',
+        'Whether a managed device held the session, and its compliance, is unknown (known: {signals}; unknown: {unknown}).',
     },
     guidance:
       'Bring the device back to compliance (patch level, disk encryption, security baseline) and alert on compliance drift.',
@@ -255,6 +347,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'endpoint.infostealer-resistance',
     ownerRole: 'endpoint',
+    appliesTo: 'people',
     question: 'endpoint',
     title: 'Infostealer malware resisted',
     signals: ['infostealerDetected'],
@@ -274,6 +367,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'endpoint.browser-hardening',
     ownerRole: 'endpoint',
+    appliesTo: 'people',
     question: 'endpoint',
     title: 'Browser sessions protected at rest',
     signals: ['browserSessionPersistence'],
@@ -294,6 +388,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'endpoint.phishing-protection',
     ownerRole: 'endpoint',
+    appliesTo: 'people',
     question: 'endpoint',
     title: 'Phishing and proxy sites blocked',
     signals: ['phishingDetected'],
@@ -314,6 +409,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'endpoint.credential-theft-detection',
     ownerRole: 'endpoint',
+    appliesTo: 'people',
     question: 'endpoint',
     title: 'EDR detects credential theft',
     signals: ['credentialTheftDetectedByEdr', 'infostealerDetected', 'browserSessionPersistence'],
@@ -342,6 +438,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'application.session-validation',
     ownerRole: 'application',
+    appliesTo: 'both',
     question: 'session-validity',
     title: 'Application validates the session itself',
     signals: ['appValidatedSession'],
@@ -362,6 +459,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'application.legacy-sso',
     ownerRole: 'application',
+    appliesTo: 'people',
     question: 'session-validity',
     title: 'No legacy SSO',
     signals: ['legacySso'],
@@ -382,6 +480,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'application.admin-step-up',
     ownerRole: 'application',
+    appliesTo: 'people',
     question: 'tenant-admin',
     title: 'Step-up before tenant-level admin actions',
     signals: ['adminActionPerformed', 'stepUpPerformed', 'privilegedSubject', 'stepUpRequired'],
@@ -395,6 +494,8 @@ export const CONTROL_CATALOG: readonly Control[] = [
         any(isTrue('stepUpPerformed'), isFalse('adminActionPerformed')),
       ),
       all(isFalse('privilegedSubject'), isFalse('adminActionPerformed')),
+      // A non-privileged subject whose admin actions came with step-up.
+      all(isFalse('privilegedSubject'), isTrue('stepUpPerformed')),
     ),
     reasons: {
       failed:
@@ -411,6 +512,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'application.standing-privilege',
     ownerRole: 'application',
+    appliesTo: 'both',
     question: 'tenant-admin',
     title: 'No standing privileged roles',
     signals: ['standingPrivilege', 'privilegedSubject'],
@@ -431,6 +533,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'application.shared-admin-sessions',
     ownerRole: 'application',
+    appliesTo: 'people',
     question: 'tenant-admin',
     title: 'No shared admin sessions',
     signals: ['sharedAdminSession'],
@@ -451,6 +554,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'application.workload-credential-exposure',
     ownerRole: 'application',
+    appliesTo: 'people',
     question: 'non-human',
     title: 'Workload credentials out of reach of interactive sessions',
     signals: ['nhiCredentialExposedInteractively'],
@@ -469,10 +573,38 @@ export const CONTROL_CATALOG: readonly Control[] = [
     evidenceTypes: WORKLOAD,
   }),
 
+  // application, workloads: the data perimeter a workload session is bound to
+  control({
+    id: 'application.workload-network-perimeter',
+    ownerRole: 'application',
+    appliesTo: 'workloads',
+    question: 'non-human',
+    title: 'Workload session bound to its network and organization',
+    signals: ['sessionUsedOutsidePerimeter', 'perimeterBindingEnforced'],
+    failWhen: any(isTrue('sessionUsedOutsidePerimeter'), isFalse('perimeterBindingEnforced')),
+    holdWhen: isTrue('perimeterBindingEnforced'),
+    reasons: {
+      failed:
+        "The workload's session was usable outside its network or organization, with no data-perimeter condition to refuse the copy ({signals}).",
+      held: "The workload's session was bound to its network and organization by policy ({signals}).",
+      undetermined:
+        "Whether the workload's session was bound to its network or organization is unknown (known: {signals}; unknown: {unknown}).",
+    },
+    guidance:
+      'Add data-perimeter conditions (aws:SourceVpc or aws:SourceIp with aws:ViaAWSService, aws:PrincipalOrgID and aws:ResourceOrgID in resource control and service control policies, or location conditions for workload identities) so the role session is refused outside its network and organization.',
+    frameworks: [
+      'NIST CSF 2.0 PR.AA-04',
+      'NIST SP 800-53 SC-23',
+      'NIST SP 800-207 tenet 4',
+      'OWASP NHI2:2025',
+    ],
+    evidenceTypes: WORKLOAD_USE,
+  }),
   // ── partner: the delegated trust boundary (only when the detection names a partner) ──
   control({
     id: 'partner.delegated-trust-boundary',
     ownerRole: 'partner',
+    appliesTo: 'both',
     question: 'delegation',
     title: 'Delegated access not used as the way in',
     signals: ['partnerSessionUsed'],
@@ -498,6 +630,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'partner.delegated-least-privilege',
     ownerRole: 'partner',
+    appliesTo: 'both',
     question: 'delegation',
     title: 'Delegated roles least-privilege and time-bound',
     signals: ['partnerSessionUsed', 'standingPrivilege'],
@@ -523,6 +656,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'partner.technician-mfa',
     ownerRole: 'partner',
+    appliesTo: 'people',
     question: 'delegation',
     title: 'Partner technicians use phishing-resistant MFA',
     signals: ['partnerSessionUsed', 'mfaMethod'],
@@ -543,6 +677,7 @@ export const CONTROL_CATALOG: readonly Control[] = [
   control({
     id: 'partner.partner-held-workload-credentials',
     ownerRole: 'partner',
+    appliesTo: 'people',
     question: 'non-human',
     title: 'Partner session could not reach workload credentials',
     signals: ['partnerSessionUsed', 'nhiCredentialExposedInteractively'],

@@ -40,9 +40,17 @@ const CASES: Record<string, Record<ControlStatus, Case[]>> = {
     undetermined: [{ signals: {} }, { signals: { mfaSatisfied: true } }],
   },
   'iam.conditional-access': {
-    failed: [{ signals: { conditionalAccessApplied: false } }],
-    held: [{ signals: { conditionalAccessApplied: true } }],
-    undetermined: [{ signals: { mfaSatisfied: true } }],
+    failed: [
+      { signals: { conditionalAccessApplied: false } },
+      // a policy applied (sign-in frequency) but a blocking one ran report-only
+      { signals: { conditionalAccessApplied: true, conditionalAccessEnforced: false } },
+    ],
+    held: [{ signals: { conditionalAccessApplied: true, conditionalAccessEnforced: true } }],
+    undetermined: [
+      { signals: { mfaSatisfied: true } },
+      // applied says nothing about what the policies required
+      { signals: { conditionalAccessApplied: true } },
+    ],
   },
   'iam.compliant-device-required': {
     failed: [
@@ -75,11 +83,13 @@ const CASES: Record<string, Record<ControlStatus, Case[]>> = {
   },
   'endpoint.device-posture': {
     failed: [{ signals: { deviceManaged: true, deviceCompliant: false } }],
-    held: [{ signals: { deviceManaged: true, deviceCompliant: true } }],
-    undetermined: [
+    held: [
+      { signals: { deviceManaged: true, deviceCompliant: true } },
+      // never a managed device: nothing in the endpoint estate drifted (iam's failure instead)
       { signals: { deviceManaged: false, deviceCompliant: false } },
-      { signals: { deviceCompliant: false } },
+      { signals: { deviceManaged: false } },
     ],
+    undetermined: [{ signals: { deviceCompliant: false } }, { signals: { deviceManaged: true } }],
   },
   'endpoint.infostealer-resistance': {
     failed: [{ signals: { infostealerDetected: true } }],
@@ -135,6 +145,7 @@ const CASES: Record<string, Record<ControlStatus, Case[]>> = {
       { signals: { stepUpRequired: true, stepUpPerformed: true, adminActionPerformed: true } },
       { signals: { stepUpRequired: true, adminActionPerformed: false } },
       { signals: { privilegedSubject: false, adminActionPerformed: false } },
+      { signals: { privilegedSubject: false, adminActionPerformed: true, stepUpPerformed: true } },
     ],
     undetermined: [
       { signals: { adminActionPerformed: true } },
@@ -155,6 +166,26 @@ const CASES: Record<string, Record<ControlStatus, Case[]>> = {
     failed: [{ signals: { nhiCredentialExposedInteractively: true } }],
     held: [{ signals: { nhiCredentialExposedInteractively: false } }],
     undetermined: [{ signals: {} }],
+  },
+  'application.workload-network-perimeter': {
+    failed: [
+      { signals: { sessionUsedOutsidePerimeter: true } },
+      { signals: { perimeterBindingEnforced: false, sessionUsedOutsidePerimeter: false } },
+      // a binding the source says was bypassed did not hold
+      { signals: { sessionUsedOutsidePerimeter: true, perimeterBindingEnforced: true } },
+    ],
+    held: [{ signals: { perimeterBindingEnforced: true, sessionUsedOutsidePerimeter: false } }],
+    undetermined: [{ signals: { sessionUsedOutsidePerimeter: false } }, { signals: {} }],
+  },
+  'iam.workload-short-lived-credentials': {
+    failed: [{ signals: { longLivedSecretUsed: true } }],
+    held: [{ signals: { longLivedSecretUsed: false } }],
+    undetermined: [{ signals: { mfaSatisfied: false } }],
+  },
+  'iam.workload-session-lifetime': {
+    failed: [{ signals: { sessionLifetimeHours: 12, maxSessionLifetimeHours: 1 } }],
+    held: [{ signals: { sessionLifetimeHours: 1, maxSessionLifetimeHours: 1 } }],
+    undetermined: [{ signals: { sessionLifetimeHours: 12 } }],
   },
   'partner.delegated-trust-boundary': {
     failed: [{ signals: { partnerSessionUsed: true } }],

@@ -21,6 +21,7 @@ const IAM_CORRECT: Signals = {
   mfaSatisfied: true,
   mfaMethod: 'phishingResistant',
   conditionalAccessApplied: true,
+  conditionalAccessEnforced: true,
   tokenBindingEnforced: true,
   sessionLifetimeHours: 8,
   maxSessionLifetimeHours: 12,
@@ -94,7 +95,10 @@ describe('delegated administration', () => {
 describe('application allowed tenant-level admin actions without step-up', () => {
   const detection = detectionWith(
     { ...IAM_CORRECT, adminActionPerformed: true, stepUpRequired: false, stepUpPerformed: false },
-    { session: { refreshTokenAgeHours: 2 } },
+    {
+      session: { refreshTokenAgeHours: 2 },
+      subject: { type: 'user', id: '1b688927-349c-4622-845d-03aefbc01f62', kind: 'person' },
+    },
   );
   const { findings } = run(detection);
 

@@ -9,6 +9,7 @@ import {
   MFA_METHODS,
   parseDetection,
   type Signals,
+  SUBJECT_KINDS,
   signalsSchema,
 } from '../../../shared/domain/detection.ts';
 import {
@@ -57,14 +58,16 @@ const detectionArb: fc.Arbitrary<Detection> = fc
       { nil: undefined },
     ),
     refreshTokenAgeHours: fc.option(hours, { nil: undefined }),
+    kind: fc.option(fc.constantFrom(...SUBJECT_KINDS), { nil: undefined }),
     evidence: fc.array(
       fc.record({ type: fc.constantFrom(...EVIDENCE_TYPES), ref: fc.string({ maxLength: 40 }) }),
       { maxLength: 5 },
     ),
   })
-  .map(({ signals, tenantId, partner, refreshTokenAgeHours, evidence }) =>
+  .map(({ signals, tenantId, partner, refreshTokenAgeHours, kind, evidence }) =>
     detectionWith(signals, {
       tenant: { provider: 'entra', tenantId, ...(partner ? { partner } : {}) },
+      subject: { type: 'user', id: '1b688927-349c-4622-845d-03aefbc01f62', ...(kind && { kind }) },
       ...(refreshTokenAgeHours === undefined ? {} : { session: { refreshTokenAgeHours } }),
       evidence,
     }),
@@ -95,6 +98,11 @@ const mapArb: fc.Arbitrary<OwnershipMap> = fc
     if (!parsed.ok) throw parsed.error;
     return parsed.value;
   });
+
+const hasBothPartner = CONTROL_CATALOG.some(
+  (c) => c.ownerRole === 'partner' && c.appliesTo !== 'people',
+);
+const byId = new Map(CONTROL_CATALOG.map((c) => [c.id, c]));
 
 const anyMap = fc.oneof(fc.constant(defaultOwnershipMap), mapArb);
 
@@ -192,11 +200,54 @@ describe('attribution properties', () => {
       fc.property(detectionArb, anyMap, (detection, map) => {
         const { findings } = attribute(detection, CONTROL_CATALOG, map);
         const hasPartner = findings.some((f) => f.ownerRole === 'partner');
-        expect(hasPartner).toBe(detection.tenant.partner !== undefined);
-        const tenantIds = CONTROL_CATALOG.filter((c) => c.ownerRole !== 'partner').map((c) => c.id);
+        if (detection.tenant.partner === undefined) expect(hasPartner).toBe(false);
+        else expect(hasPartner).toBe(detection.subject.kind !== 'workload' || hasBothPartner);
+        const kind = detection.subject.kind;
+        const judged = (c: (typeof CONTROL_CATALOG)[number]) =>
+          kind === undefined ||
+          c.appliesTo === 'both' ||
+          c.appliesTo === (kind === 'person' ? 'people' : 'workloads');
+        const tenantIds = CONTROL_CATALOG.filter((c) => c.ownerRole !== 'partner' && judged(c)).map(
+          (c) => c.id,
+        );
         expect(findings.filter((f) => f.ownerRole !== 'partner').map((f) => f.controlId)).toEqual(
           tenantIds,
         );
+      }),
+    );
+  });
+
+  it('gives a workload subject no finding from a control for people, and a person none for workloads', () => {
+    fc.assert(
+      fc.property(detectionArb, anyMap, (detection, map) => {
+        const kind = detection.subject.kind;
+        for (const f of attribute(detection, CONTROL_CATALOG, map).findings) {
+          const appliesTo = byId.get(f.controlId)?.appliesTo;
+          if (kind === 'workload') expect(appliesTo, f.controlId).not.toBe('people');
+          if (kind === 'person') expect(appliesTo, f.controlId).not.toBe('workloads');
+        }
+      }),
+    );
+  });
+
+  it('names at least one unknown signal in every undetermined finding, and only absent ones', () => {
+    fc.assert(
+      fc.property(detectionArb, (detection) => {
+        const present = new Set([
+          ...Object.keys(detection.signals ?? {}),
+          ...(detection.session?.refreshTokenAgeHours === undefined
+            ? []
+            : ['session.refreshTokenAgeHours']),
+        ]);
+        for (const f of attribute(detection, CONTROL_CATALOG, defaultOwnershipMap).findings) {
+          if (f.status !== 'undetermined') continue;
+          const unknown = /unknown: ([^)]*)\)/.exec(f.reason)?.[1]?.split(', ') ?? [];
+          expect(unknown.length, f.reason).toBeGreaterThan(0);
+          for (const name of unknown) {
+            expect(byId.get(f.controlId)?.signals, f.reason).toContain(name);
+            expect(present.has(name), f.reason).toBe(false);
+          }
+        }
       }),
     );
   });

@@ -33,8 +33,10 @@ describe('responder attribute --json', () => {
     const report = JSON.parse(stdout);
     expect(Object.keys(report)).toEqual(['detectionId', 'findings']);
     expect(report.detectionId).toBe('halvorsen-soc-2026-03-17-0001');
+    // a person without a partner: neither partner nor workload controls
     expect(report.findings).toHaveLength(
-      CONTROL_CATALOG.filter((c) => c.ownerRole !== 'partner').length,
+      CONTROL_CATALOG.filter((c) => c.ownerRole !== 'partner' && c.appliesTo !== 'workloads')
+        .length,
     );
     expect(report.findings[0]).toEqual({
       controlId: 'iam.session-lifetime',

@@ -44,6 +44,8 @@ describe('Entra ID Protection risk detection with its sign-in', () => {
       mfaSatisfied: true,
       mfaMethod: 'push',
       conditionalAccessApplied: true,
+      // CA014 (require a compliant device) ran report-only and would have failed the sign-in
+      conditionalAccessEnforced: false,
       tokenBindingEnforced: false,
       deviceManaged: false,
       deviceCompliant: false,

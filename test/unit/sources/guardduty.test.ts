@@ -24,6 +24,7 @@ describe('GuardDuty findings', () => {
       type: 'awsPrincipal',
       id: 'arn:aws:sts::418295730164:assumed-role/halvorsen-api-ec2-role/i-0f42efb95a7c9b7f6',
       displayName: 'halvorsen-api-ec2-role/i-0f42efb95a7c9b7f6',
+      kind: 'workload', // the session EC2 issued to the instance the finding names
     });
     expect(detection.session).toEqual({
       sessionId: 'ASIATDHBDZHX1E8H7KAP',
@@ -49,9 +50,13 @@ describe('GuardDuty findings', () => {
     );
   });
 
-  it('leaves every contract signal unknown: GuardDuty knows nothing of MFA, devices or policies', () => {
+  it('says only what the finding shows: used outside the perimeter, on a temporary credential', () => {
     const detection = detectionOf(normalizeGuardDuty(exfiltration()));
-    expect(detection.signals).toBeUndefined();
+    // nothing of MFA, devices or policies
+    expect(detection.signals).toEqual({
+      sessionUsedOutsidePerimeter: true,
+      longLivedSecretUsed: false,
+    });
   });
 
   it('maps an IAM user finding to the user ARN with its long-term key and a medium severity', () => {

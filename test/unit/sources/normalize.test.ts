@@ -26,6 +26,7 @@ const EXPECTED: Record<string, 'detection' | 'ignored' | 'invalid'> = {
   'native/eventbridge-session-compromise': 'detection',
   'native/malformed-subject-and-severity': 'invalid',
   'guardduty/instance-credential-exfiltration-outside-aws': 'detection',
+  'guardduty/instance-credential-exfiltration-inside-aws': 'detection',
   'guardduty/iam-user-anomalous-behavior': 'detection',
   'guardduty/ec2-cryptocurrency-dns': 'ignored',
   'guardduty/policy-root-credential-usage': 'ignored',
@@ -36,6 +37,7 @@ const EXPECTED: Record<string, 'detection' | 'ignored' | 'invalid'> = {
   'securityhub/asff-ec2-vulnerability': 'ignored',
   'securityhub/asff-malformed-no-findings': 'invalid',
   'securityhub/ocsf-iam-user-anomalous-behavior': 'detection',
+  'securityhub/ocsf-ci-web-identity-session': 'detection',
   'securityhub/ocsf-s3-bucket-detection': 'ignored',
   'securityhub/ocsf-compliance-access-key-rotation': 'ignored',
   'securityhub/ocsf-malformed-missing-uid': 'invalid',
@@ -46,6 +48,7 @@ const EXPECTED: Record<string, 'detection' | 'ignored' | 'invalid'> = {
   'okta/user-authentication-sso': 'ignored',
   'okta/malformed-missing-uuid': 'invalid',
   'entra/anomalous-token-with-signin': 'detection',
+  'entra/report-only-risk-policy-password-only': 'detection',
   'entra/eventbridge-anomalous-token': 'detection',
   'entra/attacker-in-the-middle': 'detection',
   'entra/riskdetection-anomalous-token': 'detection', // bare Graph entity, tenant from context

@@ -47,7 +47,8 @@ describe('Security Hub ASFF findings', () => {
 
   it("leaves MFA unknown for Identity Center sessions: STS's false does not see the IdP's MFA", () => {
     const detection = detectionOf(normalizeSecurityHubAsff(roleSessionReuse()));
-    expect(detection.signals).toBeUndefined();
+    expect(detection.signals).toEqual({ longLivedSecretUsed: false }); // an ASIA session key
+    expect(detection.subject.kind).toBe('person'); // an Identity Center permission set
     expect(detection.evidence).toContainEqual(
       expect.objectContaining({ type: 'aws.mfaAuthenticated', ref: 'false' }),
     );
@@ -65,10 +66,16 @@ describe('Security Hub ASFF findings', () => {
       'arn:aws:iam::418295730164:role/deploy-role',
     );
     patch(plain, `${asffKey}.PrincipalName`, 'deploy-role');
-    expect(detectionOf(normalizeSecurityHubAsff(plain)).signals).toEqual({ mfaSatisfied: false });
+    expect(detectionOf(normalizeSecurityHubAsff(plain)).signals).toMatchObject({
+      mfaSatisfied: false,
+    });
+    // nothing in the finding says whose session an ordinary role session is
+    expect(detectionOf(normalizeSecurityHubAsff(plain)).subject.kind).toBeUndefined();
 
     patch(plain, `${asffKey}.SessionContext.Attributes.MfaAuthenticated`, true);
-    expect(detectionOf(normalizeSecurityHubAsff(plain)).signals).toEqual({ mfaSatisfied: true });
+    expect(detectionOf(normalizeSecurityHubAsff(plain)).signals).toMatchObject({
+      mfaSatisfied: true,
+    });
   });
 
   it('gives a GuardDuty finding imported into Security Hub the same detection id as GuardDuty itself', () => {
@@ -178,7 +185,10 @@ describe('Security Hub OCSF findings (Findings Imported V2)', () => {
       subject: { type: 'awsPrincipal', id: 'arn:aws:iam::418295730164:user/svc-shipment-export' },
       session: { sessionId: 'AKIAWJ6KQ3XRB7NDL2FE', ipAddress: '198.51.100.201' },
     });
-    expect(detection.signals).toBeUndefined(); // no session object: MFA unknown
+    // no session object: MFA unknown; an AKIA key is a long-lived secret
+    expect(detection.signals).toEqual({ longLivedSecretUsed: true });
+    // an IAM user: a person's CLI key or automation's, the finding cannot tell
+    expect(detection.subject.kind).toBeUndefined();
     expect(result.kind === 'detection' && result.sourceEventId).toMatch(/finding\/6ec6d8e2/);
   });
 
@@ -202,7 +212,15 @@ describe('Security Hub OCSF findings (Findings Imported V2)', () => {
     expect(detection.subject.id).toBe(
       'arn:aws:sts::418295730164:assumed-role/halvorsen-api-ec2-role/i-0f42efb95a7c9b7f6',
     );
-    expect(detection.signals).toEqual({ mfaSatisfied: false });
+    expect(detection.signals).toMatchObject({ mfaSatisfied: false });
+    // a session name that looks like an instance id is spelling, not identity: the finding
+    // names no instance, so whose session it is stays unknown
+    expect(detection.subject.kind).toBeUndefined();
+    const withInstance = patch(event, 'detail.findings.0.resources.1', {
+      type: 'AWS::EC2::Instance',
+      uid: 'i-0f42efb95a7c9b7f6',
+    });
+    expect(detectionOf(normalizeSecurityHubOcsf(withInstance)).subject.kind).toBe('workload');
   });
 
   it.each([
