@@ -19,7 +19,7 @@ export interface StartedAction {
 }
 
 /** Durations in tenths of a millisecond: finer is noise in a ledger or a ticket. */
-const tenths = (ms: number) => Math.round(ms * 10) / 10;
+export const tenths = (ms: number): number => Math.round(ms * 10) / 10;
 
 /**
  * Starts the clock for `action` on `target` now. `t0` (a `performance.now()` reading) lets an
