@@ -19,11 +19,11 @@ import type { IdentityProvider } from '../../ports/identity-provider.ts';
 import { startAction } from '../containment-outcome.ts';
 import { CompromiseReporter } from './compromise-reporter.ts';
 import type { EntraConfig } from './config.ts';
-import { EntraServicePrincipalContainment } from './contain-service-principal.ts';
-import { EntraUserContainment } from './contain-user.ts';
+import { containServicePrincipal, verifyServicePrincipal } from './contain-service-principal.ts';
+import { containUser, verifyUserRevocation } from './contain-user.ts';
 import { DEFAULT_RETRY_POLICY, GraphTenantSession, type RetryPolicy } from './graph-session.ts';
 import { type GraphLimits, GraphRateLimiter } from './rate-limiter.ts';
-import { EntraRestore } from './restore.ts';
+import { restoreChanges } from './restore.ts';
 
 /**
  * Containment in Microsoft Entra ID through Microsoft Graph (application permissions): one
@@ -70,9 +70,7 @@ export class EntraIdentityProvider implements IdentityProvider {
   readonly #sessions = new Map<string, GraphTenantSession>();
   readonly #agent: Agent;
   readonly #clock: Clock;
-  readonly #user: EntraUserContainment;
-  readonly #servicePrincipal: EntraServicePrincipalContainment;
-  readonly #restore: EntraRestore;
+  readonly #reporter: CompromiseReporter;
 
   constructor(options: EntraIdentityProviderOptions) {
     this.mode = options.mode ?? 'live';
@@ -94,10 +92,7 @@ export class EntraIdentityProvider implements IdentityProvider {
     const redact = (text: string) =>
       secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
     const limiter = options.rateLimiter ?? new GraphRateLimiter(options.limits);
-    const reporter = new CompromiseReporter(this.#clock);
-    this.#user = new EntraUserContainment(this.#clock, reporter);
-    this.#servicePrincipal = new EntraServicePrincipalContainment(this.#clock, reporter);
-    this.#restore = new EntraRestore(this.#clock);
+    this.#reporter = new CompromiseReporter(this.#clock);
     const settings = {
       graphBaseUrl: options.config.graphBaseUrl.replace(/\/+$/, ''),
       authorityHost: options.config.authorityHost.replace(/\/+$/, ''),
@@ -166,10 +161,23 @@ export class EntraIdentityProvider implements IdentityProvider {
       );
     const applicable = requested.filter((a) => appliesTo(a, kind));
     if (kind === 'user') {
-      const result = await this.#user.contain(session, request, applicable, enteredAt);
+      const result = await containUser(
+        session,
+        request,
+        applicable,
+        enteredAt,
+        this.#clock,
+        this.#reporter,
+      );
       return { ...result, outcomes: [...result.outcomes, ...notApplicable] };
     }
-    const done = await this.#servicePrincipal.contain(session, subject.id, applicable);
+    const done = await containServicePrincipal(
+      session,
+      subject.id,
+      applicable,
+      this.#clock,
+      this.#reporter,
+    );
     const order = (o: ActionOutcome) => CONTAINMENT_ACTIONS.indexOf(o.action);
     return { outcomes: [...done, ...notApplicable].sort((a, b) => order(a) - order(b)) };
   }
@@ -187,16 +195,16 @@ export class EntraIdentityProvider implements IdentityProvider {
           detail: `no Entra credentials are configured for tenant ${request.tenantId}`,
         }
       : subject.type === 'servicePrincipal'
-        ? await this.#servicePrincipal.verify(session, subject.id)
+        ? await verifyServicePrincipal(session, subject.id)
         : subject.type === 'user'
-          ? await this.#user.verify(session, subject.id, request.detectedAt)
+          ? await verifyUserRevocation(session, subject.id, request.detectedAt)
           : { verified: false, detail: `an ${subject.type} is not an Entra identity` };
     return { ...result, checkedAt: this.#clock.now().toISOString() };
   }
 
   async restore(request: RestoreRequest): Promise<ActionOutcome[]> {
     const session = this.#sessions.get(request.tenantId.toLowerCase());
-    if (session) return this.#restore.restore(session, request);
+    if (session) return restoreChanges(session, request, this.#clock);
     return request.changes.map((change) =>
       startAction(this.#clock, restoreActionOf(change), request.subject.id).skipped(
         'noCredentials',

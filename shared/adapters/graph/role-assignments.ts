@@ -13,37 +13,33 @@ export interface RoleAssignment {
 }
 
 /** An active assignment as PIM schedules it: permanent, or activated until `endDateTime`. */
-export interface RoleAssignmentInstance extends RoleAssignment {
+interface RoleAssignmentInstance extends RoleAssignment {
   assignmentType?: string | null;
   memberType?: string | null;
   endDateTime?: string | null;
   roleAssignmentOriginId?: string | null;
 }
 
-const byPrincipal = (principalId: string) => ({
-  $filter: `principalId eq '${principalId.replaceAll("'", "''")}'`,
-});
+const LISTINGS = {
+  listRoleAssignments: '/roleManagement/directory/roleAssignments',
+  listRoleAssignmentScheduleInstances: '/roleManagement/directory/roleAssignmentScheduleInstances',
+} as const;
 
-export function listRoleAssignments(
-  session: GraphTenantSession,
-  principalId: string,
-): Promise<GraphCallResult<{ value: RoleAssignment[] }>> {
-  return session.call({
-    operation: 'listRoleAssignments',
-    method: 'GET',
-    path: '/roleManagement/directory/roleAssignments',
-    query: byPrincipal(principalId),
-  });
+interface Listed {
+  listRoleAssignments: RoleAssignment;
+  listRoleAssignmentScheduleInstances: RoleAssignmentInstance;
 }
 
-export function listRoleAssignmentScheduleInstances(
+/** The principal's active assignments, or the PIM schedule instances behind them. */
+export function listRolesOf<L extends keyof typeof LISTINGS>(
   session: GraphTenantSession,
+  listing: L,
   principalId: string,
-): Promise<GraphCallResult<{ value: RoleAssignmentInstance[] }>> {
+): Promise<GraphCallResult<{ value: Listed[L][] }>> {
   return session.call({
-    operation: 'listRoleAssignmentScheduleInstances',
+    operation: listing,
     method: 'GET',
-    path: '/roleManagement/directory/roleAssignmentScheduleInstances',
-    query: byPrincipal(principalId),
+    path: LISTINGS[listing],
+    query: { $filter: `principalId eq '${principalId.replaceAll("'", "''")}'` },
   });
 }

@@ -64,17 +64,17 @@ async function ledgerWith(restore: unknown) {
   return { ledger, subjectId: subject.subject.id };
 }
 
-const request = { incidentId: INCIDENT, requestedBy: 'analyst', justification: 'benign' };
+async function releaseFrom(ledger: InMemoryLedgerStore) {
+  const provider = new RecordingProvider();
+  const request = { incidentId: INCIDENT, requestedBy: 'analyst', justification: 'benign' };
+  const result = await release(request, { ledger, clock, identityProviderFor: () => provider });
+  return { provider, result };
+}
 
 describe('release reads recorded changes with the schema', () => {
   it('hands the provider the recorded change and records its outcome with it', async () => {
     const { ledger, subjectId } = await ledgerWith([{ kind: 'accountDisabled', subjectId: 'x' }]);
-    const provider = new RecordingProvider();
-    const result = await release(request, {
-      ledger,
-      clock,
-      identityProviderFor: () => provider,
-    });
+    const { provider, result } = await releaseFrom(ledger);
     expect(provider.handed).toEqual([[{ kind: 'accountDisabled', subjectId: 'x' }]]);
     expect(result.status).toBe('released');
     const records = (await ledger.query({ incidentId: INCIDENT })).records;
@@ -89,12 +89,7 @@ describe('release reads recorded changes with the schema', () => {
       { kind: 'roleAssignment', assignmentId: 'a-1' },
       { kind: 'accountDisabled', subjectId: 'x' },
     ]);
-    const provider = new RecordingProvider();
-    const result = await release(request, {
-      ledger,
-      clock,
-      identityProviderFor: () => provider,
-    });
+    const { provider, result } = await releaseFrom(ledger);
     expect(provider.handed).toEqual([[{ kind: 'accountDisabled', subjectId: 'x' }]]);
     if (result.status !== 'released') throw new Error(`expected released, got ${result.status}`);
     const refused = result.outcomes.find((o) => o.status === 'failed');
@@ -116,12 +111,7 @@ describe('release reads recorded changes with the schema', () => {
 
   it('calls no provider when the only recorded change is unreadable', async () => {
     const { ledger } = await ledgerWith('not a list');
-    const provider = new RecordingProvider();
-    const result = await release(request, {
-      ledger,
-      clock,
-      identityProviderFor: () => provider,
-    });
+    const { provider, result } = await releaseFrom(ledger);
     expect(provider.handed).toEqual([]);
     expect(result.status === 'released' && result.outcomes.map((o) => o.status)).toEqual([
       'failed',
