@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { APPLICABLE_ACTIONS, appliesTo } from './applicability.ts';
 import {
   type ActionOutcome,
   CONTAINMENT_ACTIONS,
@@ -66,13 +67,6 @@ export function parseContainmentPolicy(
 ): Result<ContainmentPolicy, InvalidInputError> {
   return parseWith(containmentPolicySchema, input, 'containment policy');
 }
-
-/** Which actions mean anything for which kind of subject, whatever the provider. */
-const APPLICABLE_ACTIONS: Record<Subject['type'], readonly ContainmentAction[]> = {
-  user: ['revokeSessions', 'isolatePrivilege', 'markCompromised', 'disableAccount'],
-  servicePrincipal: ['markCompromised', 'disableAccount', 'removeCredentials'],
-  awsPrincipal: ['denyOlderSessions', 'removeCredentials', 'disableAccount'],
-};
 
 export const NOT_APPLICABLE_WHY: Partial<
   Record<ContainmentAction, Partial<Record<Subject['type'], string>>>
@@ -169,7 +163,6 @@ export function planContainment(
 ): ContainmentPlan {
   const { subject, severity } = detection;
   const modes = policy.severities[severity];
-  const applicable = new Set(APPLICABLE_ACTIONS[subject.type]);
   const isProtected = findProtectedIdentity(detection, policy);
   const exceeded = containmentsInWindow > policy.blastRadius.maxContainments;
   const windowText = `${containmentsInWindow} containments in tenant ${detection.tenant.tenantId} within ${policy.blastRadius.windowSeconds} s exceed the blast-radius limit of ${policy.blastRadius.maxContainments}`;
@@ -181,7 +174,7 @@ export function planContainment(
 
   for (const action of CONTAINMENT_ACTIONS) {
     const mode: ActionMode = modes[action] ?? 'never';
-    if (!applicable.has(action)) {
+    if (!appliesTo(action, subject.type)) {
       skipped.push({
         action,
         reason: 'notApplicable',

@@ -1,6 +1,8 @@
 import type { ActionOutcome, RestorableChange } from '../domain/containment.ts';
 import type { Detection } from '../domain/detection.ts';
+import type { InvalidInputError } from '../domain/errors.ts';
 import type { LedgerRecord } from '../domain/ledger/record.ts';
+import { parseRestorableChange, restoreActionOf, targetOf } from '../domain/restorable-change.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { LedgerReader, LedgerWriter } from '../ports/ledger.ts';
@@ -36,17 +38,27 @@ export async function release(request: ReleaseRequest, deps: ReleaseDeps): Promi
   const restored = new Set(
     records
       .filter((r) => r.kind === 'restore.action' && r.status === 'succeeded')
-      .map((r) => changeKey(r.data.change as RestorableChange)),
+      .flatMap((r) => {
+        const change = parseRestorableChange(r.data.change);
+        return change.ok ? [changeKey(change.value)] : [];
+      }),
   );
-  const changes = records
+  const recorded = records
     .filter((r) => r.kind === 'containment.action' && r.status === 'succeeded')
-    .flatMap((r) => (r.data.restore as RestorableChange[] | undefined) ?? [])
+    .flatMap((r) => listOf(r.data.restore))
+    .map((raw) => ({ raw, parsed: parseRestorableChange(raw) }));
+  const changes = recorded
+    .flatMap(({ parsed }) => (parsed.ok ? [parsed.value] : []))
     .filter((change) => !restored.has(changeKey(change)))
     // One outcome per change, in order: duplicates (a containment that ran twice) go first.
     .filter(
       (change, index, all) => all.findIndex((c) => changeKey(c) === changeKey(change)) === index,
     );
-  if (changes.length === 0) {
+  // A record restore cannot read is refused by name, never handed to the provider.
+  const refusals = recorded.flatMap(({ raw, parsed }) =>
+    parsed.ok ? [] : [refusal(raw, parsed.error, deps.clock.now().toISOString())],
+  );
+  if (changes.length === 0 && refusals.length === 0) {
     return {
       status: 'nothingToRestore',
       incidentId: request.incidentId,
@@ -65,18 +77,22 @@ export async function release(request: ReleaseRequest, deps: ReleaseDeps): Promi
       why: `no ${detection.tenant.provider} provider is configured`,
     };
   }
-  const outcomes = await provider.restore({
-    incidentId: request.incidentId,
-    tenantId: detection.tenant.tenantId,
-    subject: detection.subject,
-    changes,
-    requestedBy: request.requestedBy,
-    justification: request.justification,
-  });
+  const restoredNow =
+    changes.length === 0
+      ? []
+      : await provider.restore({
+          incidentId: request.incidentId,
+          tenantId: detection.tenant.tenantId,
+          subject: detection.subject,
+          changes,
+          requestedBy: request.requestedBy,
+          justification: request.justification,
+        });
+  const outcomes = [...restoredNow, ...refusals];
   await deps.ledger.append(
     request.incidentId,
     outcomes.map((outcome, index) => {
-      const change = changes[index];
+      const change = index < restoredNow.length ? changes[index] : undefined;
       return {
         kind: 'restore.action' as const,
         stepKey: `restore:${change ? changeKey(change) : outcome.target}:${outcome.status}:${deps.clock.now().toISOString()}`,
@@ -103,6 +119,23 @@ async function incidentRecords(reader: LedgerReader, incidentId: string): Promis
     pageToken = page.nextPageToken;
   } while (pageToken);
   return records;
+}
+
+/** A containment record's `restore` list as recorded: anything else is one malformed entry. */
+function listOf(value: unknown): unknown[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function refusal(raw: unknown, error: InvalidInputError, at: string): ActionOutcome {
+  return {
+    action: restoreActionOf(raw),
+    target: targetOf(raw),
+    status: 'failed',
+    startedAt: at,
+    durationMs: 0,
+    error: { class: 'invalid', message: `${error.message}; refused`, retryable: false },
+  };
 }
 
 function changeKey(change: RestorableChange): string {

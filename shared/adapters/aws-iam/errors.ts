@@ -1,6 +1,4 @@
-import type { ActionOutcome } from '../../domain/containment.ts';
-
-export type OutcomeError = Extract<ActionOutcome, { status: 'failed' }>['error'];
+import type { OutcomeError } from '../containment-outcome.ts';
 
 const FORBIDDEN = ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation'];
 const NOT_FOUND = ['NoSuchEntity', 'NoSuchEntityException'];

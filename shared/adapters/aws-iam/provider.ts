@@ -17,8 +17,11 @@ import type {
   VerificationResult,
 } from '../../domain/containment.ts';
 import type { Subject } from '../../domain/detection.ts';
+import type { ProviderMode } from '../../domain/response-mode.ts';
+import { restoreActionOf, targetOf } from '../../domain/restorable-change.ts';
 import { type Clock, systemClock } from '../../ports/clock.ts';
 import type { IdentityProvider } from '../../ports/identity-provider.ts';
+import { type StartedAction, startAction } from '../containment-outcome.ts';
 import { classifyIamError } from './errors.ts';
 import {
   cutoffFor,
@@ -38,7 +41,7 @@ export interface AwsIamProviderOptions {
   protectedPrincipals?: readonly string[];
   clock?: Clock;
   /** `simulated` when the client talks to the local simulated IAM; every output says so. */
-  mode?: 'live' | 'simulated';
+  mode?: ProviderMode;
 }
 
 /** What `verify` can use beyond the port's request: the key the detection named. */
@@ -62,7 +65,7 @@ const SESSION_ACTIONS: readonly ContainmentAction[] = ['denyOlderSessions', 'rev
  */
 export class AwsIamIdentityProvider implements IdentityProvider {
   readonly provider = 'aws' as const;
-  readonly mode: 'live' | 'simulated';
+  readonly mode: ProviderMode;
   readonly #client: IAMClient;
   readonly #accounts: ReadonlySet<string>;
   readonly #protected: ReadonlySet<string>;
@@ -89,7 +92,7 @@ export class AwsIamIdentityProvider implements IdentityProvider {
     let sessionActionDone: ContainmentAction | undefined;
     const outcomes = await Promise.all(
       request.actions.map(async (action): Promise<ActionOutcome> => {
-        const started = this.#start(action, request.subject.id);
+        const started = startAction(this.#clock, action, request.subject.id);
         if (refusal) return refusal(started);
         const t = target as IamTarget;
         if (this.#isProtected(t, request.subject.id)) {
@@ -148,22 +151,22 @@ export class AwsIamIdentityProvider implements IdentityProvider {
     const target = parseAwsPrincipal(request.subject.id);
     return Promise.all(
       request.changes.map(async (change): Promise<ActionOutcome> => {
-        const started = this.#start(restoreActionOf(change), targetOf(change));
+        const started = startAction(this.#clock, restoreActionOf(change), targetOf(change));
         if (!target || target.accountId !== request.tenantId) {
           return started.refused(
-            `${request.subject.id} is not an IAM principal in account ${request.tenantId}`,
+            `refused: ${request.subject.id} is not an IAM principal in account ${request.tenantId}`,
           );
         }
         if (change.kind === 'awsDenyPolicy') {
           const expected = denyPolicyName(request.incidentId);
           if (target.kind !== 'role' || change.roleName !== target.roleName) {
             return started.refused(
-              `policy is on role ${change.roleName}, not on the subject ${request.subject.id}`,
+              `refused: policy is on role ${change.roleName}, not on the subject ${request.subject.id}`,
             );
           }
           if (change.policyName !== expected) {
             return started.refused(
-              `${change.policyName} is not the policy incident ${request.incidentId} added (${expected})`,
+              `refused: ${change.policyName} is not the policy incident ${request.incidentId} added (${expected})`,
             );
           }
           return this.#call(started, 'DeleteRolePolicy', async () => {
@@ -186,7 +189,7 @@ export class AwsIamIdentityProvider implements IdentityProvider {
         if (change.kind === 'awsAccessKeyDeactivated') {
           if (target.kind !== 'user' || change.userName !== target.userName) {
             return started.refused(
-              `key belongs to user ${change.userName}, not to the subject ${request.subject.id}`,
+              `refused: key belongs to user ${change.userName}, not to the subject ${request.subject.id}`,
             );
           }
           return this.#call(started, 'UpdateAccessKey', async () => {
@@ -208,7 +211,7 @@ export class AwsIamIdentityProvider implements IdentityProvider {
   async #denyOlderSessions(
     target: Extract<IamTarget, { kind: 'role' }>,
     incidentId: string,
-    started: Started,
+    started: StartedAction,
   ): Promise<ActionOutcome> {
     const unrevocable = unrevocableRoleReason(target.roleName);
     if (unrevocable) return started.skipped('notApplicable', unrevocable);
@@ -234,7 +237,7 @@ export class AwsIamIdentityProvider implements IdentityProvider {
   async #deactivateKey(
     target: Extract<IamTarget, { kind: 'user' }>,
     session: ContainmentRequest['session'],
-    started: Started,
+    started: StartedAction,
   ): Promise<ActionOutcome> {
     const keyId = session?.accessKeyId ?? session?.sessionId;
     if (!keyId || !(LONG_TERM_KEY.test(keyId) || TEMPORARY_KEY.test(keyId))) {
@@ -356,7 +359,7 @@ export class AwsIamIdentityProvider implements IdentityProvider {
 
   /** Runs one IAM call, turning its failure into a classified outcome; never throws. */
   async #call(
-    started: Started,
+    started: StartedAction,
     iamAction: string,
     run: () => Promise<string>,
     restore?: RestorableChange[],
@@ -373,12 +376,13 @@ export class AwsIamIdentityProvider implements IdentityProvider {
     target: IamTarget | undefined,
     tenantId: string,
     subjectId: string,
-  ): ((started: Started) => ActionOutcome) | undefined {
+  ): ((started: StartedAction) => ActionOutcome) | undefined {
     if (!target) {
-      return (s) => s.refused(`${subjectId} is not an AWS IAM principal ARN`);
+      return (s) => s.refused(`refused: ${subjectId} is not an AWS IAM principal ARN`);
     }
     if (target.accountId !== tenantId) {
-      return (s) => s.refused(`${subjectId} is in account ${target.accountId}, not ${tenantId}`);
+      return (s) =>
+        s.refused(`refused: ${subjectId} is in account ${target.accountId}, not ${tenantId}`);
     }
     if (!this.coversTenant(tenantId)) {
       return (s) =>
@@ -390,35 +394,6 @@ export class AwsIamIdentityProvider implements IdentityProvider {
   #isProtected(target: IamTarget, arn: string): boolean {
     return this.#protected.has(arn) || this.#protected.has(nameOf(target));
   }
-
-  #start(action: ContainmentAction, target: string): Started {
-    const startedAt = this.#clock.now().toISOString();
-    const t0 = performance.now();
-    const base = () => ({ action, target, startedAt, durationMs: performance.now() - t0 });
-    return {
-      succeeded: (detail, restore) =>
-        restore
-          ? { ...base(), status: 'succeeded', detail, restore }
-          : { ...base(), status: 'succeeded', detail },
-      skipped: (reason, why) => ({ ...base(), status: 'skipped', reason, why }),
-      failed: (error) => ({ ...base(), status: 'failed', error }),
-      refused: (message) => ({
-        ...base(),
-        status: 'failed',
-        error: { class: 'invalid', message: `refused: ${message}`, retryable: false },
-      }),
-    };
-  }
-}
-
-interface Started {
-  succeeded(detail: string, restore?: RestorableChange[]): ActionOutcome;
-  skipped(
-    reason: Extract<ActionOutcome, { status: 'skipped' }>['reason'],
-    why: string,
-  ): ActionOutcome;
-  failed(error: Extract<ActionOutcome, { status: 'failed' }>['error']): ActionOutcome;
-  refused(message: string): ActionOutcome;
 }
 
 function notApplicableWhy(action: ContainmentAction, target: IamTarget): string {
@@ -436,30 +411,4 @@ function notApplicableWhy(action: ContainmentAction, target: IamTarget): string 
   return SESSION_ACTIONS.includes(action)
     ? "an IAM user's long-term keys carry no token issue time: removeCredentials deactivates the key"
     : `${action} has no IAM equivalent for an IAM user`;
-}
-
-function restoreActionOf(change: RestorableChange): ContainmentAction {
-  switch (change.kind) {
-    case 'awsDenyPolicy':
-      return 'denyOlderSessions';
-    case 'awsAccessKeyDeactivated':
-      return 'removeCredentials';
-    case 'roleAssignment':
-      return 'isolatePrivilege';
-    default:
-      return 'disableAccount';
-  }
-}
-
-function targetOf(change: RestorableChange): string {
-  switch (change.kind) {
-    case 'awsDenyPolicy':
-      return `${change.roleName}/${change.policyName}`;
-    case 'awsAccessKeyDeactivated':
-      return change.accessKeyId;
-    case 'roleAssignment':
-      return change.assignmentId;
-    default:
-      return change.subjectId;
-  }
 }

@@ -1,3 +1,7 @@
+import type { ActionOutcome } from '../../domain/containment.ts';
+import type { Clock } from '../../ports/clock.ts';
+import { startAction } from '../containment-outcome.ts';
+import { outcomeErrorOf } from './errors.ts';
 import type { GraphCallResult, GraphTenantSession } from './graph-session.ts';
 
 /**
@@ -18,8 +22,29 @@ interface Waiter {
 
 export class CompromiseReporter {
   readonly #queues = new Map<string, { waiters: Waiter[]; flushing: boolean }>();
+  readonly #clock: Clock;
 
-  report(session: GraphTenantSession, kind: Kind, id: string): Promise<GraphCallResult<unknown>> {
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** Confirms the identity compromised in Identity Protection: the `markCompromised` outcome. */
+  async markCompromised(
+    session: GraphTenantSession,
+    kind: Kind,
+    id: string,
+  ): Promise<ActionOutcome> {
+    const started = startAction(this.#clock, 'markCompromised', id);
+    const result = await this.#report(session, kind, id);
+    if (!result.ok) return started.failed(outcomeErrorOf(result.failure));
+    return started.succeeded(
+      kind === 'user'
+        ? 'confirmed compromised in Identity Protection: user risk set to high (a CAE critical event)'
+        : 'service principal confirmed compromised in Identity Protection',
+    );
+  }
+
+  #report(session: GraphTenantSession, kind: Kind, id: string): Promise<GraphCallResult<unknown>> {
     const key = `${session.tenantId.toLowerCase()}|${kind}`;
     let queue = this.#queues.get(key);
     if (!queue) {

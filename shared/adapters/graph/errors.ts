@@ -1,5 +1,6 @@
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import type { FailureClass } from '../../domain/containment.ts';
+import type { OutcomeError } from '../containment-outcome.ts';
 import { GRAPH_PERMISSIONS, type GraphOperation } from './permissions.ts';
 
 /** A Graph call that did not succeed, classified for the outcome and the retry policy. */
@@ -110,4 +111,22 @@ export function classifyGraphError(
   }
   if (status === 404) return { ...base, class: 'notFound', retryable: false, ambiguous: false };
   return { ...base, class: 'invalid', retryable: false, ambiguous: false };
+}
+
+/** A Graph failure as an outcome reports it: no retry bookkeeping. */
+export function outcomeErrorOf(failure: GraphFailure): OutcomeError {
+  return {
+    class: failure.class,
+    message: failure.message,
+    retryable: failure.retryable,
+    ...(failure.missingPermission === undefined
+      ? {}
+      : { missingPermission: failure.missingPermission }),
+    ...(failure.httpStatus === undefined ? {} : { httpStatus: failure.httpStatus }),
+  };
+}
+
+/** One line for a verification detail or a note, e.g. `forbidden 403: ...`. */
+export function describeGraphFailure(failure: GraphFailure): string {
+  return `${failure.class}${failure.httpStatus ? ` ${failure.httpStatus}` : ''}: ${failure.message}`;
 }

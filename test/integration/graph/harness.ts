@@ -4,6 +4,7 @@ import {
   EntraIdentityProvider,
   type EntraIdentityProviderOptions,
 } from '../../../shared/adapters/graph/entra-identity-provider.ts';
+import { APPLICABLE_ACTIONS } from '../../../shared/domain/applicability.ts';
 import type { ActionOutcome, ContainmentAction } from '../../../shared/domain/containment.ts';
 import { createSimulatedEntraProvider } from '../../../shared/local/simulated-tenant/provider.ts';
 import type { SeedInput } from '../../../shared/local/simulated-tenant/seed.ts';
@@ -31,12 +32,7 @@ export const LIMITED_APP = {
 };
 export const MARIA = '1b688927-349c-4622-845d-03aefbc01f62';
 
-export const USER_ACTIONS: ContainmentAction[] = [
-  'revokeSessions',
-  'isolatePrivilege',
-  'markCompromised',
-  'disableAccount',
-];
+export const USER_ACTIONS = APPLICABLE_ACTIONS.user;
 
 /** Recorded retry waits: tests assert what was asked for, never how long it took. */
 export function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number[] } {

@@ -1,0 +1,76 @@
+import * as z from 'zod/mini';
+import type { ContainmentAction, RestorableChange } from './containment.ts';
+import type { InvalidInputError, Result } from './errors.ts';
+import { parseWith } from './validation.ts';
+
+/**
+ * What a recorded RestorableChange must look like before restore acts on it: ledger data is
+ * read back as `unknown`, and restore touches nothing it cannot read as exactly one change.
+ */
+
+const id = () => z.string().check(z.minLength(1));
+
+const restorableChangeSchema: z.ZodMiniType<RestorableChange> = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('roleAssignment'),
+    assignmentType: z.enum(['permanent', 'pimActive']),
+    assignmentId: id(),
+    roleDefinitionId: id(),
+    directoryScopeId: id(),
+    principalId: id(),
+    endDateTime: z.optional(z.iso.datetime({ offset: true })),
+  }),
+  z.object({ kind: z.literal('accountDisabled'), subjectId: id() }),
+  z.object({ kind: z.literal('servicePrincipalDisabled'), subjectId: id() }),
+  z.object({ kind: z.literal('awsDenyPolicy'), roleName: z.string(), policyName: z.string() }),
+  z.object({
+    kind: z.literal('awsAccessKeyDeactivated'),
+    userName: z.string(),
+    accessKeyId: z.string(),
+  }),
+]);
+
+export function parseRestorableChange(input: unknown): Result<RestorableChange, InvalidInputError> {
+  return parseWith(restorableChangeSchema, input, 'restorable change');
+}
+
+/**
+ * The containment action a change undoes, which its restore outcome reports. Reads the kind
+ * alone, so a malformed record still gets a named refusal.
+ */
+export function restoreActionOf(change: unknown): ContainmentAction {
+  switch ((change as { kind?: unknown } | null)?.kind) {
+    case 'roleAssignment':
+      return 'isolatePrivilege';
+    case 'awsDenyPolicy':
+      return 'denyOlderSessions';
+    case 'awsAccessKeyDeactivated':
+      return 'removeCredentials';
+    default:
+      return 'disableAccount';
+  }
+}
+
+/** What a restore outcome names as its target; for a malformed record, whatever id it carries. */
+export function targetOf(change: unknown): string {
+  const parsed = restorableChangeSchema.safeParse(change);
+  if (parsed.success) {
+    const c = parsed.data;
+    switch (c.kind) {
+      case 'roleAssignment':
+        return c.assignmentId;
+      case 'accountDisabled':
+      case 'servicePrincipalDisabled':
+        return c.subjectId;
+      case 'awsDenyPolicy':
+        return `${c.roleName}/${c.policyName}`;
+      case 'awsAccessKeyDeactivated':
+        return c.accessKeyId;
+    }
+  }
+  const raw = (change ?? {}) as Record<string, unknown>;
+  const found = [raw.assignmentId, raw.subjectId, raw.roleName, raw.accessKeyId].find(
+    (value) => typeof value === 'string' && value !== '',
+  );
+  return typeof found === 'string' ? found : 'unknown';
+}
