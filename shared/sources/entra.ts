@@ -58,6 +58,7 @@ const riskDetectionSchema = z.object({
 const signInSchema = z.object({
   id: z.string().check(z.minLength(1)),
   userId: text(),
+  isInteractive: flag(),
   homeTenantId: text(),
   ipAddress: text(),
   clientAppUsed: text(),
@@ -237,6 +238,9 @@ function normalizeParsed(
       subject: {
         type: 'user',
         id: risk.userId,
+        // The user gave a factor to Entra: a person (automation on a user object signs in
+        // non-interactively, so without an interactive sign-in the kind stays unknown).
+        kind: signIn?.isInteractive === true ? 'person' : undefined,
         userPrincipalName: present(risk.userPrincipalName),
         displayName: present(risk.userDisplayName),
       },
