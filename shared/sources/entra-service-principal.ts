@@ -179,7 +179,10 @@ function normalizeParsed(
           ),
         },
         requestId && { type: 'entra.signIn', ref: requestId },
-        present(risk.correlationId) && { type: 'entra.correlationId', ref: risk.correlationId ?? '' },
+        present(risk.correlationId) && {
+          type: 'entra.correlationId',
+          ref: risk.correlationId ?? '',
+        },
         present(signIn?.uniqueTokenIdentifier) && {
           type: 'entra.uniqueTokenIdentifier',
           ref: signIn?.uniqueTokenIdentifier ?? '',

@@ -238,8 +238,8 @@ function normalizeParsed(
       subject: {
         type: 'user',
         id: risk.userId,
-        // The user gave a factor to Entra: a person (automation on a user object signs in
-        // non-interactively, so without an interactive sign-in the kind stays unknown).
+        // An interactive sign-in is one where a factor was presented to Entra: a person's.
+        // Without it (no sign-in, or a token redeemed by an app) the kind stays unknown.
         kind: signIn?.isInteractive === true ? 'person' : undefined,
         userPrincipalName: present(risk.userPrincipalName),
         displayName: present(risk.userDisplayName),
