@@ -1,8 +1,9 @@
 import type { Subject } from './detection.ts';
 
 /**
- * Containment vocabulary, independent of any identity provider. Entra, AWS IAM and Okta adapters
- * each map these onto their own APIs and answer `skipped: notApplicable` for what they cannot do.
+ * Containment vocabulary, independent of any identity provider: the port is provider-neutral.
+ * The Entra and AWS IAM adapters implement it today, each mapping these onto its own APIs and
+ * answering `skipped: notApplicable` for what it cannot do.
  */
 export const CONTAINMENT_ACTIONS = [
   'revokeSessions', // end sign-in sessions and refresh tokens (Entra user, Okta user)

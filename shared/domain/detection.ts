@@ -3,7 +3,7 @@ import type { InvalidInputError, Result } from './errors.ts';
 import { parseWith } from './validation.ts';
 
 /**
- * The native detection event, version 1 of the public contract (contract.md section 1).
+ * The native detection event, version 1 of the public contract (docs/contract.md section 1).
  * Field names and enum values are fixed by the contract. Unknown fields are dropped;
  * an absent signal means UNKNOWN, never false.
  */
@@ -89,7 +89,7 @@ export const signalsSchema = z.object({
     'true: policy binds the session to its network or organization (data-perimeter conditions such as aws:SourceVpc, aws:SourceIp, aws:PrincipalOrgID, or a conditional access location condition for workloads), so a copy is refused elsewhere; false: no such binding.',
   ),
   longLivedSecretUsed: documented(
-    'true: the session rests on a long-lived secret (an IAM user access key AKIA..., a client secret) where the platform offers a short-lived federated credential (IAM roles, Roles Anywhere, OIDC web identity; managed identities, workload identity federation); false: it rests on a short-lived or federated credential (ASIA... STS session, federated identity credential, managed identity).',
+    'true: the session rests on a long-lived secret (an IAM user access key AKIA..., a client secret, a certificate whose private key the workload keeps) where the platform offers a short-lived federated credential (IAM roles, Roles Anywhere, OIDC web identity; managed identities, workload identity federation); false: it rests on a short-lived or federated credential (ASIA... STS session, federated identity credential, managed identity).',
   ),
 });
 

@@ -6,6 +6,12 @@ import {
   normalizeEntraEvent,
   normalizeEntraRiskDetection,
 } from './entra.ts';
+import {
+  ENTRA_SP_DETAIL_TYPE,
+  normalizeEntraServicePrincipalEnvelope,
+  normalizeEntraServicePrincipalEvent,
+  normalizeEntraServicePrincipalRisk,
+} from './entra-service-principal.ts';
 import { envelopeProbe } from './eventbridge.ts';
 import { GUARDDUTY_DETAIL_TYPE, GUARDDUTY_SOURCE, normalizeGuardDuty } from './guardduty.ts';
 import { locateInSource } from './locate.ts';
@@ -87,6 +93,9 @@ function route(input: unknown, context: NormalizeContext): NormalizeResult {
     if (detailType === ENTRA_DETAIL_TYPE) {
       return normalizeEntraEvent(input, { entraTenantId: context.entraTenantId });
     }
+    if (detailType === ENTRA_SP_DETAIL_TYPE) {
+      return normalizeEntraServicePrincipalEvent(input, { entraTenantId: context.entraTenantId });
+    }
     return {
       kind: 'invalid',
       rawSha256: rawSha256(input),
@@ -104,12 +113,20 @@ function route(input: unknown, context: NormalizeContext): NormalizeResult {
     if (!probe.ok) return { kind: 'invalid', rawSha256: rawSha256(input), error: probe.error };
   }
   if ('schemaVersion' in input || 'detectionId' in input) return normalizeNativeDetection(input);
+  // Before the user envelope: a service principal envelope carries a signIn too.
+  if ('servicePrincipalRiskDetection' in input) {
+    return normalizeEntraServicePrincipalEnvelope(input, { entraTenantId: context.entraTenantId });
+  }
   if ('riskDetection' in input || 'signIn' in input) {
     return normalizeEntraEnvelope(input, { entraTenantId: context.entraTenantId });
   }
   if ('riskEventType' in input && 'userId' in input) {
     // A bare Graph riskDetection, forwarded without our envelope.
     return normalizeEntraRiskDetection(input, { entraTenantId: context.entraTenantId });
+  }
+  if ('riskEventType' in input && 'servicePrincipalId' in input) {
+    // A bare Graph servicePrincipalRiskDetection.
+    return normalizeEntraServicePrincipalRisk(input, { entraTenantId: context.entraTenantId });
   }
   if ('conditionalAccessStatus' in input && 'userId' in input) {
     return unrecognised(
@@ -126,7 +143,10 @@ function route(input: unknown, context: NormalizeContext): NormalizeResult {
     }
     return normalizeDecodedSet(input, context.decodedSetIssuers);
   }
-  return unrecognised(input, 'no detail-type/source, schemaVersion or riskDetection member');
+  return unrecognised(
+    input,
+    'no detail-type/source, schemaVersion, riskDetection or servicePrincipalRiskDetection member',
+  );
 }
 
 const ACCEPTED = [
@@ -135,6 +155,7 @@ const ACCEPTED = [
   `${SECURITYHUB_SOURCE} / ${ASFF_DETAIL_TYPES.join(' | ')} | ${OCSF_DETAIL_TYPE}`,
   `${OKTA_SOURCE_PREFIX}<org>/<name> / ${OKTA_DETAIL_TYPE}`,
   ENTRA_DETAIL_TYPE,
+  ENTRA_SP_DETAIL_TYPE,
 ].join('; ');
 
 function unrecognised(input: unknown, what: string): NormalizeResult {
@@ -144,7 +165,7 @@ function unrecognised(input: unknown, what: string): NormalizeResult {
     error: new InvalidInputError('source event', [
       {
         path: '',
-        message: `unrecognised format (${what}); expected an EventBridge event (${ACCEPTED}), a native detection (schemaVersion "1"), or an Entra envelope {riskDetection, signIn?}`,
+        message: `unrecognised format (${what}); expected an EventBridge event (${ACCEPTED}), a native detection (schemaVersion "1"), or an Entra envelope {riskDetection, signIn?} or {servicePrincipalRiskDetection, signIn?}`,
       },
     ]),
   };

@@ -2,7 +2,7 @@ const ENABLE_DISABLE_USER =
   'User.EnableDisableAccount.All (with User.Read.All); for an administrator target the app also needs a privileged Entra role such as Privileged Authentication Administrator';
 
 /**
- * The least-privileged Microsoft Graph application permission each operation needs (graph.md).
+ * The least-privileged Microsoft Graph application permission each operation needs (docs/containment.md).
  * A 403 names the permission of the operation that was refused, so the fix is one grant.
  */
 export const GRAPH_PERMISSIONS = {
