@@ -11,8 +11,7 @@ import {
  * and what to do when someone (an administrator, other automation) has undone part of it.
  */
 
-export const RECONTAIN_MODES = ['auto', 'approval', 'never'] as const;
-export type RecontainMode = (typeof RECONTAIN_MODES)[number];
+const RECONTAIN_MODES = ['auto', 'approval', 'never'] as const;
 
 /** The containment policy's `watch` section; absent means the defaults. */
 export const watchPolicySchema = z.object({
@@ -35,7 +34,7 @@ export type Expectation = { action: ContainmentAction } & (
   | { check: 'denyPolicyAttached'; roleName: string; policyName: string }
   | { check: 'accessKeyInactive'; userName: string; accessKeyId: string }
 );
-export type ExpectationCheck = Expectation['check'];
+type ExpectationCheck = Expectation['check'];
 
 /** What no longer holds, as read from the provider. */
 export interface Drift {

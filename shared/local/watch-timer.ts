@@ -2,7 +2,7 @@ import { ConfigError } from '../domain/errors.ts';
 import type { Log } from '../ports/log.ts';
 
 /** How often `responder serve` re-checks contained identities when nothing is configured. */
-export const DEFAULT_WATCH_INTERVAL_MINUTES = 15;
+const DEFAULT_WATCH_INTERVAL_MINUTES = 15;
 
 /** `RESPONDER_WATCH_INTERVAL_MINUTES`: whole minutes, 1 to 1440; absent means the default. */
 export function watchIntervalFromEnv(env: NodeJS.ProcessEnv): number {

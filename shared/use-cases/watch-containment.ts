@@ -21,7 +21,7 @@ import type { LedgerReader, LedgerWriter } from '../ports/ledger.ts';
 import type { Log } from '../ports/log.ts';
 
 /** Incidents with a succeeded containment action in a period, read from an index (no Scan). */
-export interface ContainedIncidentSource {
+interface ContainedIncidentSource {
   containedIncidents(range: { since: string; until: string }): Promise<string[]>;
 }
 
@@ -44,7 +44,7 @@ const DEADLINE_MARGIN_MS = 5_000;
 
 type IncidentState = WatchState | 'held' | 'drifted' | 'unwatchable';
 
-export interface IncidentWatch {
+interface IncidentWatch {
   incidentId: string;
   state: IncidentState;
   /** Drift found now; `recorded` of it is new in this check window. */

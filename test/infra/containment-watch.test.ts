@@ -48,8 +48,8 @@ describe('watch-containment schedule', () => {
 
   it("gives the scheduler's role, trusted by Scheduler in this account only, invoke on watch-containment alone", () => {
     const [schedule] = schedules(template);
-    const roleArn = (schedule?.Properties.Target as { RoleArn: { 'Fn::GetAtt': [string] } })
-      .RoleArn;
+    if (!schedule) throw new Error('expected the watch schedule');
+    const roleArn = (schedule.Properties.Target as { RoleArn: { 'Fn::GetAtt': [string] } }).RoleArn;
     const roleId = roleArn['Fn::GetAtt'][0];
     const role = template.findResources('AWS::IAM::Role')[roleId] as CfnResource;
     const trust = (role.Properties.AssumeRolePolicyDocument as { Statement: PolicyStatement[] })
