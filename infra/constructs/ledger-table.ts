@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
   type KeyAttribute,
+  LEDGER_INDEX,
   LEDGER_TABLE,
 } from '../../shared/adapters/dynamodb/ledger-table-definition.ts';
 
@@ -100,6 +101,16 @@ export class LedgerTable extends Construct {
   grantCheckpoint(grantee: iam.IGrantable): void {
     this.grantAppend(grantee);
     this.#allow(grantee, ['dynamodb:Query'], this.#indexArns());
+  }
+
+  /** For the watch after containment: append, plus Query on the containments index only. */
+  grantWatch(grantee: iam.IGrantable): void {
+    this.grantAppend(grantee);
+    this.#allow(
+      grantee,
+      ['dynamodb:Query'],
+      [`${this.table.tableArn}/index/${LEDGER_INDEX.containments}`],
+    );
   }
 
   /** For auditors and the auditor API: Query, GetItem and DescribeTable only. */

@@ -32,6 +32,7 @@ import type { Log } from '../ports/log.ts';
 import { createSetPushReceiver } from '../sources/ssf/push.ts';
 import type { OpenTicketsDeps } from '../use-cases/open-tickets.ts';
 import { type RespondInput, type RespondResult, respond } from '../use-cases/respond.ts';
+import type { WatchDeps } from '../use-cases/watch-containment.ts';
 
 /**
  * The AWS composition root: each Lambda builds its dependencies here once, at cold start, from
@@ -153,6 +154,33 @@ export async function releaseDeps(env: NodeJS.ProcessEnv = process.env) {
     ledger: ledgerFor(env),
     identityProviderFor: await identityProviders(config, new SecretsManagerSecretSource(), []),
     clock: systemClock,
+  };
+}
+
+/**
+ * What the scheduled watch after containment needs: the ledger (with its containments index),
+ * the identity providers to re-check and re-contain with, the bus, the policy's `watch`.
+ */
+export async function watchDeps(
+  baseLog: Log,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Omit<WatchDeps, 'deadline'>> {
+  const config = lambdaEnv(env, ['LEDGER_TABLE_NAME', 'EVENT_BUS_NAME']);
+  const secretValues: string[] = [];
+  const ledger = ledgerFor(env);
+  return {
+    incidents: ledger,
+    ledger,
+    identityProviderFor: await identityProviders(
+      config,
+      new SecretsManagerSecretSource(),
+      secretValues,
+    ),
+    policy: embeddedConfig().policy,
+    events: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
+    clock: systemClock,
+    log: redactingLog(baseLog, () => secretValues),
+    intervalMinutes: config.WATCH_INTERVAL_MINUTES,
   };
 }
 

@@ -9,6 +9,7 @@ import {
 import type { Detection, Severity, Subject } from './detection.ts';
 import type { InvalidInputError, Result } from './errors.ts';
 import { parseWith } from './validation.ts';
+import { DEFAULT_WATCH_POLICY, watchPolicySchema } from './watch.ts';
 
 /**
  * Guardrails decide, before anything touches the identity provider, what containment may do:
@@ -57,6 +58,8 @@ const containmentPolicySchema = z.object({
     high: severityPolicySchema,
     critical: severityPolicySchema,
   }),
+  /** Watch after containment (shared/domain/watch.ts). */
+  watch: z._default(watchPolicySchema, DEFAULT_WATCH_POLICY),
 });
 
 export type ContainmentPolicy = z.infer<typeof containmentPolicySchema>;

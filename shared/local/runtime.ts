@@ -28,6 +28,7 @@ import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { Log } from '../ports/log.ts';
 import { openTickets, type TicketOutcome } from '../use-cases/open-tickets.ts';
 import { type RespondInput, type RespondResult, respond } from '../use-cases/respond.ts';
+import { type WatchReport, watchContainment } from '../use-cases/watch-containment.ts';
 import {
   type EmbeddedDynamoDb,
   LOCAL_LEDGER_TABLE,
@@ -40,6 +41,7 @@ import {
 } from './simulated-aws-iam/iam.ts';
 import { createSimulatedEntraProvider } from './simulated-tenant/provider.ts';
 import { type SimulatedTenant, startSimulatedTenant } from './simulated-tenant/tenant.ts';
+import { watchIntervalFromEnv } from './watch-timer.ts';
 
 /**
  * Local mode, the embedded default: the same use cases the Lambdas run, wired to an embedded
@@ -87,6 +89,10 @@ export interface LocalRuntime {
   identityProviderFor(detection: Detection): IdentityProvider | undefined;
   /** Runs one normalized detection end to end, once: a repeat returns the first answer. */
   handle(input: RespondInput): Promise<LocalResponse>;
+  /** How often `serve` runs the watch (RESPONDER_WATCH_INTERVAL_MINUTES). */
+  readonly watchIntervalMinutes: number;
+  /** One run of the watch after containment, now: re-checks, records, announces, re-contains. */
+  watch(): Promise<WatchReport>;
   close(): Promise<void>;
 }
 
@@ -110,6 +116,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const ownership = env.RESPONDER_OWNERSHIP
     ? loadOwnershipMap(env.RESPONDER_OWNERSHIP)
     : defaultOwnershipMap;
+  const watchIntervalMinutes = watchIntervalFromEnv(env);
   const connections = await loadTicketConnections({ env });
   secrets.push(...ticketSecretValues(connections));
 
@@ -239,6 +246,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         }
         return { ...response, replayed };
       },
+      watchIntervalMinutes,
+      watch: () =>
+        watchContainment({
+          incidents: ledger,
+          ledger,
+          identityProviderFor,
+          policy,
+          events: new LocalEventBus(eventLog),
+          clock: systemClock,
+          log,
+          intervalMinutes: watchIntervalMinutes,
+        }),
       async close() {
         identityProvider.close();
         await simulatedTenant?.close();

@@ -14,6 +14,7 @@ import type { Log } from '../ports/log.ts';
 import { createSetPushReceiver } from '../sources/ssf/push.ts';
 import { RetryableContainmentError } from '../use-cases/respond.ts';
 import { LOCAL_STATE_TABLE, type LocalRuntime } from './runtime.ts';
+import { startWatchTimer } from './watch-timer.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024; // the APIs apply their own, smaller limits
 
@@ -97,9 +98,18 @@ export async function startLocalServer(
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  // The local stand-in for the watch schedule (EventBridge Scheduler in AWS).
+  const watch = startWatchTimer(
+    () => runtime.watch(),
+    runtime.watchIntervalMinutes * 60_000,
+    options.log,
+  );
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await watch.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

@@ -74,6 +74,7 @@ beforeAll(() => {
     openTickets: 'TicketsOpenTickets',
     ledgerApi: 'AuditorApiLedgerApi',
     checkpoint: 'CheckpointFunction',
+    watchContainment: 'ContainmentWatchFunction',
   };
   for (const [name, prefix] of Object.entries(names)) {
     functions[name] = logicalIdOf(template, 'AWS::Lambda::Function', prefix);
@@ -227,7 +228,7 @@ describe('event wiring', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
   });
 
-  it('lets only trusted sources onto the bus, and only the respond role use the responder source', () => {
+  it('lets only trusted sources onto the bus, and only respond and the watch use the responder source', () => {
     const statements = Object.values(template.findResources('AWS::Events::EventBusPolicy')).map(
       (p) => (p as CfnResource).Properties.Statement as PolicyStatement,
     );
@@ -248,16 +249,20 @@ describe('event wiring', () => {
       'events:source': ['revocation-responder'],
     });
     expect(own?.Condition?.ArnNotEquals).toEqual({
-      'aws:PrincipalArn': [{ 'Fn::GetAtt': [roles.respond, 'Arn'] }],
+      'aws:PrincipalArn': [
+        { 'Fn::GetAtt': [roles.respond, 'Arn'] },
+        { 'Fn::GetAtt': [roles.watchContainment, 'Arn'] },
+      ],
     });
   });
 
-  it('lets only respond publish on the bus', () => {
+  it('lets only respond and the containment watch publish on the bus', () => {
     const publishers = allStatements().filter(({ statement }) =>
       actionsOf(statement).includes('events:PutEvents'),
     );
     expect(publishers.map(({ policyId }) => policyId.replace(/[0-9A-F]{8}$/, ''))).toEqual([
       'ContainmentRespondRoleDefaultPolicy',
+      'ContainmentWatchFunctionRoleDefaultPolicy',
     ]);
   });
 });
@@ -303,12 +308,12 @@ describe('IAM least privilege', () => {
     );
   });
 
-  it('lets only respond and release read the Graph secret, and only open-tickets the ticket secret', () => {
+  it('lets only respond, release and the watch read the Graph secret, and only open-tickets the ticket secret', () => {
     const readers = (secretId: string) =>
       Object.keys(roles)
         .filter((name) => allows(roleStatements(name), 'secretsmanager:GetSecretValue', secretId))
         .sort();
-    expect(readers(ids.graphSecret)).toEqual(['release', 'respond']);
+    expect(readers(ids.graphSecret)).toEqual(['release', 'respond', 'watchContainment']);
     expect(readers(ids.ticketSecret)).toEqual(['openTickets']);
     expect(readers(ids.pageTokenSecret)).toEqual(['ledgerApi']);
   });
@@ -347,7 +352,11 @@ describe('IAM least privilege', () => {
       )
       .map(({ policyId }) => policyId.replace(/[0-9A-F]{8}$/, ''));
     expect(new Set(iamActors)).toEqual(
-      new Set(['ContainmentRespondRoleDefaultPolicy', 'ContainmentReleaseRoleDefaultPolicy']),
+      new Set([
+        'ContainmentRespondRoleDefaultPolicy',
+        'ContainmentReleaseRoleDefaultPolicy',
+        'ContainmentWatchFunctionRoleDefaultPolicy',
+      ]),
     );
   });
 
@@ -555,7 +564,7 @@ describe('dead-letter queues and alarms', () => {
 describe('Lambda defaults', () => {
   it('runs every function on Node 24, arm64, with active tracing, JSON logs in its own log group', () => {
     const all = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(all)).toHaveLength(6);
+    expect(Object.keys(all)).toHaveLength(7);
     const logGroups = template.findResources('AWS::Logs::LogGroup');
     for (const [id, fn] of Object.entries(all)) {
       const props = (fn as CfnResource).Properties;
@@ -581,13 +590,14 @@ describe('Lambda defaults', () => {
       Object.keys(functions)
         .filter((name) => variable in environmentOf(template, functions[name] as string))
         .sort();
-    expect(holders('GRAPH_SECRET_ARN')).toEqual(['release', 'respond']);
-    expect(holders('GRAPH_BASE_URL')).toEqual(['release', 'respond']);
-    expect(holders('RESPONDER_ACCOUNT_ID')).toEqual(['release', 'respond']);
+    const actors = ['release', 'respond', 'watchContainment'];
+    expect(holders('GRAPH_SECRET_ARN')).toEqual(actors);
+    expect(holders('GRAPH_BASE_URL')).toEqual(actors);
+    expect(holders('RESPONDER_ACCOUNT_ID')).toEqual(actors);
     // Graph pacing: each of maxConcurrency (default 10) respond instances takes a tenth.
     expect(environmentOf(template, functions.respond as string).GRAPH_QUOTA_SHARE).toBe('10');
     expect(holders('STATE_TABLE_NAME')).toEqual(['intakeApi', 'release', 'respond']);
-    expect(holders('EVENT_BUS_NAME')).toEqual(['respond']);
+    expect(holders('EVENT_BUS_NAME')).toEqual(['respond', 'watchContainment']);
     expect(holders('TICKET_SECRET_ARN')).toEqual(['openTickets']);
     expect(holders('LEDGER_PAGE_TOKEN_SECRET_ARN')).toEqual(['ledgerApi']);
     expect(holders('RESPOND_QUEUE_URL')).toEqual(['intakeApi']);
@@ -648,6 +658,14 @@ describe('function environments', () => {
     ledgerApi: ['LEDGER_PAGE_TOKEN_SECRET_ARN', 'LEDGER_TABLE_NAME'],
     // ledgerFor.
     checkpoint: ['LEDGER_TABLE_NAME'],
+    // watchDeps: lambdaEnv(['LEDGER_TABLE_NAME', 'EVENT_BUS_NAME']); the identity providers.
+    watchContainment: [
+      'LEDGER_TABLE_NAME',
+      'EVENT_BUS_NAME',
+      'GRAPH_SECRET_ARN',
+      'RESPONDER_ACCOUNT_ID',
+      'WATCH_INTERVAL_MINUTES',
+    ],
   };
 
   /** The variables the functions read: lambda-env.ts's schema, Powertools and Node's own. */
@@ -661,6 +679,7 @@ describe('function environments', () => {
     'ENTRA_TENANT_IDS',
     'TRUSTED_EVENT_SOURCES',
     'GRAPH_QUOTA_SHARE',
+    'WATCH_INTERVAL_MINUTES',
     'TICKET_SECRET_ARN',
     'LEDGER_PAGE_TOKEN_SECRET_ARN',
     'RESPOND_QUEUE_URL',

@@ -19,6 +19,7 @@ import type {
 import type { Subject } from '../../domain/detection.ts';
 import type { ProviderMode } from '../../domain/response-mode.ts';
 import { restoreActionOf, targetOf } from '../../domain/restorable-change.ts';
+import type { Expectation, RecheckResult } from '../../domain/watch.ts';
 import { type Clock, systemClock } from '../../ports/clock.ts';
 import type { IdentityProvider } from '../../ports/identity-provider.ts';
 import { type StartedAction, startAction } from '../containment-outcome.ts';
@@ -31,6 +32,7 @@ import {
   readDenyCutoff,
 } from './policy.ts';
 import { type IamTarget, nameOf, parseAwsPrincipal, unrevocableRoleReason } from './principal.ts';
+import { recheckAws } from './recheck.ts';
 
 export interface AwsIamProviderOptions {
   /** An IAM client whose credentials act in `accountIds` (the responder's containment role). */
@@ -145,6 +147,11 @@ export class AwsIamIdentityProvider implements IdentityProvider {
       );
       return no(`could not read back: ${failure.message}`);
     }
+  }
+
+  /** Watch after containment: deny policies still attached, deactivated keys still inactive. */
+  recheck(request: { expectations: readonly Expectation[] }): Promise<RecheckResult> {
+    return recheckAws(this.#client, request.expectations, this.#clock);
   }
 
   async restore(request: RestoreRequest): Promise<ActionOutcome[]> {

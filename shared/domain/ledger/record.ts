@@ -14,6 +14,7 @@ const LEDGER_RECORD_KINDS = [
   'approval.granted',
   'containment.action',
   'containment.verified',
+  'containment.drifted', // watch after containment: what no longer holds (shared/domain/watch.ts)
   'finding',
   'ticket.pending',
   'ticket.opened',
