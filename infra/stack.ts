@@ -67,7 +67,8 @@ export class RevocationResponderStack extends Stack {
       respondQueue: this.containment.respondQueue,
       state: this.containment.state,
       ledger: this.ledger,
-      publishers: [respond.executionRole],
+      // The operator's function announces approvals' outcomes and expiries on the bus too.
+      publishers: [respond.executionRole, release.executionRole],
     });
     const { bus } = this.intake;
     bus.grantPutEventsTo(respond);
@@ -94,6 +95,8 @@ export class RevocationResponderStack extends Stack {
       v1: this.intake.v1,
       validator: this.intake.validator,
       release,
+      ledger: this.ledger,
+      bus,
     });
 
     this.functions = {
