@@ -11,7 +11,7 @@ import type { ResponderFunction } from './responder-function.ts';
 import { routeInvokerRole } from './route-invoker-role.ts';
 
 /** How often approval requests past their expiry are closed (recorded and announced). */
-export const APPROVAL_EXPIRY_SWEEP = Duration.minutes(5);
+const APPROVAL_EXPIRY_SWEEP = Duration.minutes(5);
 
 export interface OperatorApiProps {
   config: ResponderConfig;

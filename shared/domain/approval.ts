@@ -8,7 +8,7 @@ import type { LedgerRecord } from './ledger/record.ts';
  * the CLI, the API and the expiry sweep all see the same state.
  */
 
-export interface OperatorDecision {
+interface OperatorDecision {
   kind: 'denied' | 'expired';
   at: string;
   by?: string;
