@@ -76,7 +76,8 @@ export class RevocationResponderStack extends Stack {
       respondQueue: this.containment.respondQueue,
       state: this.containment.state,
       ledger: this.ledger,
-      publishers: [respond.executionRole, watch.executionRole],
+      // The operator's function announces approvals' outcomes and expiries on the bus too.
+      publishers: [respond.executionRole, watch.executionRole, release.executionRole],
     });
     const { bus } = this.intake;
     bus.grantPutEventsTo(respond);
@@ -105,6 +106,8 @@ export class RevocationResponderStack extends Stack {
       v1: this.intake.v1,
       validator: this.intake.validator,
       release,
+      ledger: this.ledger,
+      bus,
     });
 
     this.functions = {

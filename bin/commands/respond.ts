@@ -61,7 +61,12 @@ function summary(response: LocalResponse): string {
   ];
   if (response.timeToContainMs !== undefined)
     lines.push(`time to contain: ${formatMs(response.timeToContainMs)}`);
-  if (response.approval) lines.push(`approval required: ${response.approval.why}`);
+  if (response.approval) {
+    lines.push(
+      `approval required: ${response.approval.why} (expires ${response.approval.expiresAt})`,
+      `  approve: responder approve ${response.incidentId} --reason "<why>"   deny: responder deny ${response.incidentId} --reason "<why>"`,
+    );
+  }
   lines.push('', 'containment:');
   for (const line of response.containment) {
     lines.push(

@@ -100,6 +100,11 @@ export class LedgerTable extends Construct {
   /** For the scheduled checkpointer: append, plus Query on the month and incident indexes. */
   grantCheckpoint(grantee: iam.IGrantable): void {
     this.grantAppend(grantee);
+    this.grantIndexQuery(grantee);
+  }
+
+  /** Query on the indexes (the operator's incident list reads the month index). */
+  grantIndexQuery(grantee: iam.IGrantable): void {
     this.#allow(grantee, ['dynamodb:Query'], this.#indexArns());
   }
 

@@ -30,7 +30,9 @@ import { systemClock } from '../ports/clock.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { Log } from '../ports/log.ts';
 import { createSetPushReceiver } from '../sources/ssf/push.ts';
+import type { DecisionDeps } from '../use-cases/approve.ts';
 import type { OpenTicketsDeps } from '../use-cases/open-tickets.ts';
+import type { ReleaseDeps } from '../use-cases/release.ts';
 import { type RespondInput, type RespondResult, respond } from '../use-cases/respond.ts';
 import type { WatchDeps } from '../use-cases/watch-containment.ts';
 
@@ -147,13 +149,21 @@ export function ledgerFor(env: NodeJS.ProcessEnv = process.env): DynamoDbLedgerS
   });
 }
 
-/** What the operator's release needs: the ledger and the identity providers. */
-export async function releaseDeps(env: NodeJS.ProcessEnv = process.env) {
-  const config = lambdaEnv(env, ['LEDGER_TABLE_NAME']);
+/**
+ * What the operator's decisions need (approve, deny, release, incidents, the expiry sweep): the
+ * ledger, the identity providers, the policy and the bus. `deadline` is set per invocation.
+ */
+export async function operatorDeps(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DecisionDeps & ReleaseDeps> {
+  const config = lambdaEnv(env, ['LEDGER_TABLE_NAME', 'EVENT_BUS_NAME']);
   return {
     ledger: ledgerFor(env),
     identityProviderFor: await identityProviders(config, new SecretsManagerSecretSource(), []),
+    policy: embeddedConfig().policy,
+    events: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
     clock: systemClock,
+    mode: 'live',
   };
 }
 

@@ -85,6 +85,8 @@ export interface ContainmentRequest {
   actions: readonly ContainmentAction[];
   /** Carries evidence the provider may need (e.g. the access key id of a GuardDuty finding). */
   session?: { sessionId?: string; accessKeyId?: string };
+  /** Epoch ms by which the adapter must have returned (the invocation's remaining time). */
+  deadline?: number;
 }
 
 export interface ContainmentResult {

@@ -52,6 +52,13 @@ const containmentPolicySchema = z.object({
     maxContainments: z.int().check(z.gte(1), z.lte(1_000_000)),
     windowSeconds: z.int().check(z.gte(1), z.lte(7 * 24 * 3600)),
   }),
+  /** Hours an approval request stays open, per severity (default 4); then it expires unacted. */
+  approvalExpiryHours: z.optional(
+    z.partialRecord(
+      z.enum(['low', 'medium', 'high', 'critical']),
+      z.number().check(z.gt(0), z.lte(30 * 24)),
+    ),
+  ),
   severities: z.object({
     low: severityPolicySchema,
     medium: severityPolicySchema,
@@ -69,6 +76,22 @@ export function parseContainmentPolicy(
   input: unknown,
 ): Result<ContainmentPolicy, InvalidInputError> {
   return parseWith(containmentPolicySchema, input, 'containment policy');
+}
+
+const DEFAULT_APPROVAL_EXPIRY_HOURS = 4;
+
+/** When an approval requested at `at` for this severity expires. */
+export function approvalExpiresAt(policy: ContainmentPolicy, severity: Severity, at: Date): string {
+  const hours = policy.approvalExpiryHours?.[severity] ?? DEFAULT_APPROVAL_EXPIRY_HOURS;
+  return new Date(at.getTime() + hours * 3_600_000).toISOString();
+}
+
+/** The longest any approval request of this policy stays open, in hours (the expiry sweep's look-back). */
+export function longestApprovalExpiryHours(policy: ContainmentPolicy): number {
+  return Math.max(
+    DEFAULT_APPROVAL_EXPIRY_HOURS,
+    ...Object.values(policy.approvalExpiryHours ?? {}),
+  );
 }
 
 export const NOT_APPLICABLE_WHY: Partial<

@@ -26,7 +26,9 @@ import { systemClock } from '../ports/clock.ts';
 import type { EventPublisher, ResponderEvent } from '../ports/events.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { Log } from '../ports/log.ts';
+import type { DecisionDeps } from '../use-cases/approve.ts';
 import { openTickets, type TicketOutcome } from '../use-cases/open-tickets.ts';
+import type { ReleaseDeps } from '../use-cases/release.ts';
 import { type RespondInput, type RespondResult, respond } from '../use-cases/respond.ts';
 import { type WatchReport, watchContainment } from '../use-cases/watch-containment.ts';
 import {
@@ -87,6 +89,8 @@ export interface LocalRuntime {
   readonly simulatedAwsIam?: SimulatedAwsIam;
   /** The provider that acts on a detection's tenant (Entra or AWS), if one is configured. */
   identityProviderFor(detection: Detection): IdentityProvider | undefined;
+  /** What the operator's approve, deny, release, incidents and the expiry sweep act with. */
+  readonly operator: DecisionDeps & ReleaseDeps;
   /** Runs one normalized detection end to end, once: a repeat returns the first answer. */
   handle(input: RespondInput): Promise<LocalResponse>;
   /** How often `serve` runs the watch (RESPONDER_WATCH_INTERVAL_MINUTES). */
@@ -229,6 +233,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ...(simulatedTenant ? { simulatedTenant } : {}),
       ...(simulatedAwsIam ? { simulatedAwsIam } : {}),
       identityProviderFor,
+      operator: {
+        ledger,
+        identityProviderFor,
+        policy,
+        events: new LocalEventBus(eventLog),
+        clock: systemClock,
+        mode: identityProvider.mode,
+      },
       async handle(input) {
         const { result, replayed } = await handleOnce(input);
         const { pendingTickets, ...response } = result;

@@ -8,6 +8,7 @@ import type {
 import type { Control } from '../domain/controls/catalog.ts';
 import type { Detection } from '../domain/detection.ts';
 import {
+  approvalExpiresAt,
   type ContainmentPlan,
   type ContainmentPolicy,
   countsTowardBlastRadius,
@@ -27,6 +28,15 @@ import type { EventPublisher, ResponderEvent } from '../ports/events.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { LedgerWriter } from '../ports/ledger.ts';
 import type { Log } from '../ports/log.ts';
+import { approvalRequiredEvent } from './approval-notice.ts';
+import {
+  type Contained,
+  type ContainmentLine,
+  containDetection,
+  containmentCompletedEvent,
+  containmentRecords,
+  toLine,
+} from './contain-detection.ts';
 
 /**
  * The respond use case: guardrails, contain, attribute, record, announce.
@@ -70,14 +80,6 @@ type ResponseStatus =
   | 'dryRun' // planned and recorded, nothing called
   | 'nothingToDo'; // the severity policy runs nothing for this detection
 
-interface ContainmentLine {
-  action: string;
-  target: string;
-  status: ActionOutcome['status'];
-  /** Why it was skipped, or the classified error of a failure. */
-  note?: string;
-}
-
 /** An accountable owner (at least one failed control) and where its ticket goes. */
 interface AccountableOwner {
   ownerRole: OwnerRole;
@@ -94,7 +96,7 @@ export interface RespondResult {
   containment: ContainmentLine[];
   timeToContainMs?: number;
   verification?: VerificationResult;
-  approval?: { required: true; why: string; actions: string[] };
+  approval?: { required: true; why: string; actions: string[]; expiresAt: string };
   findings: Finding[];
   remediation: AccountableOwner[];
   ledger: { records: number; head: string; appended: number; duplicates: number };
@@ -132,39 +134,22 @@ export async function respond(input: RespondInput, deps: RespondDeps): Promise<R
       : 0;
   const plan = planContainment(detection, deps.policy, inWindow);
 
-  const session = detection.session?.sessionId
-    ? { sessionId: detection.session.sessionId }
-    : undefined;
-  const containing: Promise<ContainmentResult | undefined> =
+  const containing: Promise<Contained | undefined> =
     covered && provider && plan.run.length > 0
-      ? provider.contain({
-          incidentId,
-          tenantId: detection.tenant.tenantId,
-          subject: detection.subject,
-          detectedAt: detection.detectedAt,
-          actions: plan.run,
-          ...(session ? { session } : {}),
-        })
+      ? containDetection(provider, detection, incidentId, plan.run)
       : Promise.resolve(undefined);
   // Attribution is pure CPU: do it while the containment requests are on the wire.
   const { findings } = attribute(detection, deps.catalog, deps.ownership);
-  const contained = await containing;
-
-  const verification =
-    provider && contained?.outcomes.some((o) => o.status === 'succeeded')
-      ? await provider.verify({
-          tenantId: detection.tenant.tenantId,
-          subject: detection.subject,
-          detectedAt: detection.detectedAt,
-          ...(session ? { session } : {}),
-        })
-      : undefined;
+  const ran = await containing;
+  const contained: ContainmentResult | undefined = ran?.contained;
+  const verification = ran?.verification;
 
   const at = receivedAt.toISOString();
   const outcomes = [...(contained?.outcomes ?? []), ...visibleSkips(plan, at)];
   const mode: ResponseMode = plan.dryRun ? 'dry-run' : (provider?.mode ?? deps.mode);
   const status = statusOf(plan, covered, contained);
   const scopes = ticketScopes(findings, resolveOwners(deps.ownership, detection));
+  const expiresAt = approvalExpiresAt(deps.policy, detection.severity, receivedAt);
 
   const entries = ledgerEntries({
     input,
@@ -175,6 +160,7 @@ export async function respond(input: RespondInput, deps: RespondDeps): Promise<R
     findings,
     at,
     mode,
+    expiresAt,
   });
   const appendResult = await deps.ledger.append(incidentId, entries);
 
@@ -196,11 +182,16 @@ export async function respond(input: RespondInput, deps: RespondDeps): Promise<R
   if (contained?.timeToContainMs !== undefined) result.timeToContainMs = contained.timeToContainMs;
   if (verification) result.verification = verification;
   if (plan.approval.required) {
-    result.approval = { required: true, why: plan.approval.why, actions: plan.approval.actions };
+    result.approval = {
+      required: true,
+      why: plan.approval.why,
+      actions: plan.approval.actions,
+      expiresAt,
+    };
   }
 
   await deps.events.publish(
-    responderEvents({ result, detection, plan, outcomes, scopes, findings }),
+    responderEvents({ result, detection, plan, outcomes, scopes, findings, expiresAt }),
   );
   deps.log.info('detection handled', {
     incidentId,
@@ -251,17 +242,6 @@ function statusOf(
   return 'nothingToDo';
 }
 
-function toLine(outcome: ActionOutcome): ContainmentLine {
-  const line: ContainmentLine = {
-    action: outcome.action,
-    target: outcome.target,
-    status: outcome.status,
-  };
-  if (outcome.status === 'skipped') line.note = `${outcome.reason}: ${outcome.why}`;
-  if (outcome.status === 'failed') line.note = `${outcome.error.class}: ${outcome.error.message}`;
-  return line;
-}
-
 function accountableOwner(scope: TicketScope): AccountableOwner {
   return {
     ownerRole: scope.ownerRole,
@@ -276,12 +256,13 @@ function ledgerEntries(context: {
   plan: ContainmentPlan;
   covered: boolean;
   outcomes: ActionOutcome[];
-  verification: VerificationResult | undefined;
+  verification: Contained['verification'];
   findings: Finding[];
   at: string;
   mode: ResponseMode;
+  expiresAt: string;
 }): LedgerEntry[] {
-  const { input, plan, covered, outcomes, verification, findings, at, mode } = context;
+  const { input, plan, covered, outcomes, verification, findings, at, mode, expiresAt } = context;
   const { detection } = input;
   const subjectId = detection.subject.id;
   const entries: LedgerEntry[] = [
@@ -334,28 +315,14 @@ function ledgerEntries(context: {
         causes: plan.approval.causes,
         actions: plan.approval.actions,
         why: plan.approval.why,
+        severity: detection.severity,
+        expiresAt,
+        // A burst is one request: later holds are recorded against the announcing one.
+        announced: announcesApproval(plan),
       },
     });
   }
-  for (const outcome of outcomes) {
-    entries.push({
-      kind: 'containment.action',
-      // A later attempt with another outcome is a new record; the same outcome again is not.
-      stepKey: `containment:${outcome.action}:${outcome.target}:${outcome.status}`,
-      subjectId,
-      status: outcome.status,
-      data: { ...outcome, mode },
-    });
-  }
-  if (verification) {
-    entries.push({
-      kind: 'containment.verified',
-      stepKey: `verification:${verification.verified}`,
-      subjectId,
-      status: verification.verified ? 'verified' : 'notVerified',
-      data: { ...verification },
-    });
-  }
+  entries.push(...containmentRecords(subjectId, outcomes, verification, mode));
   for (const finding of findings) {
     entries.push({
       kind: 'finding',
@@ -378,23 +345,14 @@ function responderEvents(context: {
   outcomes: ActionOutcome[];
   scopes: TicketScope[];
   findings: Finding[];
+  expiresAt: string;
 }): ResponderEvent[] {
-  const { result, detection, plan, outcomes, scopes, findings } = context;
+  const { result, detection, plan, outcomes, scopes, findings, expiresAt } = context;
   const events: ResponderEvent[] = [];
   if (plan.approval.required && announcesApproval(plan)) {
-    events.push({
-      detailType: 'Approval Required',
-      detail: {
-        incidentId: result.incidentId,
-        detectionId: result.detectionId,
-        tenantId: detection.tenant.tenantId,
-        subject: detection.subject,
-        causes: plan.approval.causes,
-        actions: plan.approval.actions,
-        why: plan.approval.why,
-        blastRadius: plan.blastRadius,
-      },
-    });
+    events.push(
+      approvalRequiredEvent({ incidentId: result.incidentId, detection, plan, expiresAt }),
+    );
   }
   for (const scope of scopes) {
     const request: RemediationRequest = {
@@ -408,27 +366,25 @@ function responderEvents(context: {
     };
     events.push({ detailType: 'Remediation Requested', detail: { ...request } });
   }
-  events.push({
-    detailType: 'Containment Completed',
-    detail: {
+  events.push(
+    containmentCompletedEvent({
       incidentId: result.incidentId,
       detectionId: result.detectionId,
       mode: result.mode,
       status: result.status,
-      tenantId: detection.tenant.tenantId,
-      subject: detection.subject,
       containment: result.containment,
       ...(result.timeToContainMs !== undefined ? { timeToContainMs: result.timeToContainMs } : {}),
       ...(result.verification ? { verification: result.verification } : {}),
+      ledger: result.ledger,
+      detection,
       findings: {
         failed: findings.filter((f) => f.status === 'failed').length,
         held: findings.filter((f) => f.status === 'held').length,
         undetermined: findings.filter((f) => f.status === 'undetermined').length,
       },
       owners: result.remediation,
-      ledger: result.ledger,
-    },
-  });
+    }),
+  );
   return events;
 }
 

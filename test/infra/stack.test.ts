@@ -228,7 +228,7 @@ describe('event wiring', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
   });
 
-  it('lets only trusted sources onto the bus, and only respond and the watch use the responder source', () => {
+  it('lets only trusted sources onto the bus, and only respond, the watch and the operator use the responder source', () => {
     const statements = Object.values(template.findResources('AWS::Events::EventBusPolicy')).map(
       (p) => (p as CfnResource).Properties.Statement as PolicyStatement,
     );
@@ -252,16 +252,18 @@ describe('event wiring', () => {
       'aws:PrincipalArn': [
         { 'Fn::GetAtt': [roles.respond, 'Arn'] },
         { 'Fn::GetAtt': [roles.watchContainment, 'Arn'] },
+        { 'Fn::GetAtt': [roles.release, 'Arn'] },
       ],
     });
   });
 
-  it('lets only respond and the containment watch publish on the bus', () => {
+  it('lets only respond, the containment watch and the operator function (approvals, expiries) publish on the bus', () => {
     const publishers = allStatements().filter(({ statement }) =>
       actionsOf(statement).includes('events:PutEvents'),
     );
     expect(publishers.map(({ policyId }) => policyId.replace(/[0-9A-F]{8}$/, ''))).toEqual([
       'ContainmentRespondRoleDefaultPolicy',
+      'ContainmentReleaseRoleDefaultPolicy',
       'ContainmentWatchFunctionRoleDefaultPolicy',
     ]);
   });
@@ -389,7 +391,7 @@ describe('IAM least privilege', () => {
     expect(consumers).toEqual(['respond']);
   });
 
-  it('gives the auditor and release-operator roles one execute-api route each', () => {
+  it('gives the auditor role its route and the operator role the operator routes only', () => {
     const roleStatementsByPrefix = (prefix: string) =>
       statementsOfRole(template, logicalIdOf(template, 'AWS::IAM::Role', prefix));
     const auditor = roleStatementsByPrefix('AuditorApiAuditorRole');
@@ -397,11 +399,30 @@ describe('IAM least privilege', () => {
     expect(auditor[0]?.Action).toBe('execute-api:Invoke');
     expect(JSON.stringify(auditor[0]?.Resource)).toMatch(/\/prod\/GET\/v1\/ledger\/\*"\]\]\}$/);
     const operator = roleStatementsByPrefix('OperatorApiReleaseOperatorRole');
-    expect(operator).toHaveLength(1);
-    expect(operator[0]?.Action).toBe('execute-api:Invoke');
+    expect(operator.map((s) => s.Action)).toEqual(['execute-api:Invoke', 'execute-api:Invoke']);
     expect(JSON.stringify(operator[0]?.Resource)).toMatch(
-      /\/prod\/POST\/v1\/incidents\/\*\/release"\]\]\}$/,
+      /\/prod\/POST\/v1\/incidents\/\*"\]\]\}$/,
     );
+    expect(JSON.stringify(operator[1]?.Resource)).toMatch(/\/prod\/GET\/v1\/incidents"\]\]\}$/);
+  });
+
+  it("refuses the operator routes to every principal but the operator role in the API's resource policy", () => {
+    const [api] = Object.values(
+      template.findResources('AWS::ApiGateway::RestApi'),
+    ) as CfnResource[];
+    const policy = api?.Properties.Policy as { Statement: PolicyStatement[] } | undefined;
+    const statements = policy?.Statement ?? [];
+    const refusal = statements.find((s) => s.Sid === 'OperatorRoutesForTheOperatorRoleOnly');
+    expect(refusal).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'execute-api:Invoke',
+      Resource: ['execute-api:/prod/GET/v1/incidents', 'execute-api:/prod/POST/v1/incidents/*'],
+    });
+    const operatorRole = logicalIdOf(template, 'AWS::IAM::Role', 'OperatorApiReleaseOperatorRole');
+    expect(refusal?.Condition?.ArnNotEquals).toEqual({
+      'aws:PrincipalArn': { 'Fn::GetAtt': [operatorRole, 'Arn'] },
+    });
   });
 });
 
@@ -597,7 +618,7 @@ describe('Lambda defaults', () => {
     // Graph pacing: each of maxConcurrency (default 10) respond instances takes a tenth.
     expect(environmentOf(template, functions.respond as string).GRAPH_QUOTA_SHARE).toBe('10');
     expect(holders('STATE_TABLE_NAME')).toEqual(['intakeApi', 'release', 'respond']);
-    expect(holders('EVENT_BUS_NAME')).toEqual(['respond', 'watchContainment']);
+    expect(holders('EVENT_BUS_NAME')).toEqual(['release', 'respond', 'watchContainment']);
     expect(holders('TICKET_SECRET_ARN')).toEqual(['openTickets']);
     expect(holders('LEDGER_PAGE_TOKEN_SECRET_ARN')).toEqual(['ledgerApi']);
     expect(holders('RESPOND_QUEUE_URL')).toEqual(['intakeApi']);
@@ -648,8 +669,8 @@ describe('function environments', () => {
       'TRUSTED_EVENT_SOURCES',
       'RESPONDER_ACCOUNT_ID',
     ],
-    // releaseDeps and ledgerFor: lambdaEnv(['LEDGER_TABLE_NAME']); the identity providers.
-    release: ['LEDGER_TABLE_NAME', 'GRAPH_SECRET_ARN', 'RESPONDER_ACCOUNT_ID'],
+    // operatorDeps: lambdaEnv(['LEDGER_TABLE_NAME', 'EVENT_BUS_NAME']); the identity providers.
+    release: ['LEDGER_TABLE_NAME', 'EVENT_BUS_NAME', 'GRAPH_SECRET_ARN', 'RESPONDER_ACCOUNT_ID'],
     // intakeApiDeps: ['RESPOND_QUEUE_URL']; ledgerFor; the SET replay guard: ['STATE_TABLE_NAME'].
     intakeApi: ['RESPOND_QUEUE_URL', 'LEDGER_TABLE_NAME', 'STATE_TABLE_NAME'],
     // openTicketsDeps: ['TICKET_SECRET_ARN']; ledgerFor.
@@ -726,12 +747,13 @@ describe('function environments', () => {
 });
 
 describe('ledger checkpoint', () => {
-  it('runs checkpoint every 15 minutes from an EventBridge schedule', () => {
-    const scheduled = Object.values(template.findResources('AWS::Events::Rule')).filter(
+  const scheduled = () =>
+    Object.values(template.findResources('AWS::Events::Rule')).filter(
       (rule) => (rule as CfnResource).Properties.ScheduleExpression !== undefined,
     ) as CfnResource[];
-    expect(scheduled).toHaveLength(1);
-    const [rule] = scheduled;
+
+  it('runs checkpoint every 15 minutes from an EventBridge schedule', () => {
+    const rule = scheduled().find((r) => r.Properties.ScheduleExpression === 'rate(15 minutes)');
     expect(rule?.Properties.ScheduleExpression).toBe('rate(15 minutes)');
     expect(rule?.Properties.State).toBe('ENABLED');
     const [target, ...others] = targetsOf(rule as CfnResource);
@@ -740,6 +762,24 @@ describe('ledger checkpoint', () => {
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       FunctionName: { 'Fn::GetAtt': [functions.checkpoint, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+    });
+  });
+
+  it('sweeps expired approval requests every 5 minutes with the operator function', () => {
+    expect(
+      scheduled()
+        .map((r) => r.Properties.ScheduleExpression)
+        .sort(),
+    ).toEqual(['rate(15 minutes)', 'rate(5 minutes)']);
+    const rule = scheduled().find((r) => r.Properties.ScheduleExpression === 'rate(5 minutes)');
+    expect(rule?.Properties.State).toBe('ENABLED');
+    const [target, ...others] = targetsOf(rule as CfnResource);
+    expect(others).toEqual([]);
+    expect(refersTo(target?.Arn, functions.release as string)).toBe(true);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [functions.release, 'Arn'] },
       Principal: 'events.amazonaws.com',
     });
   });
@@ -805,7 +845,20 @@ describe('HTTP API', () => {
     expect(method('GET', '{proxy+}').Properties.AuthorizationType).toBe('AWS_IAM');
     expect(method('POST', 'release').Properties.AuthorizationType).toBe('AWS_IAM');
     expect(method('POST', 'events').Properties.AuthorizationType).toBe('NONE');
-    template.resourceCountIs('AWS::ApiGateway::Method', 4);
+    template.resourceCountIs('AWS::ApiGateway::Method', 7);
+  });
+
+  it('routes approve, deny, release and the incident list to the operator function, SigV4 only', () => {
+    for (const [verb, part] of [
+      ['POST', 'approve'],
+      ['POST', 'deny'],
+      ['POST', 'release'],
+      ['GET', 'incidents'],
+    ] as const) {
+      const m = method(verb, part);
+      expect(m.Properties.AuthorizationType, part).toBe('AWS_IAM');
+      expect(JSON.stringify(m.Properties.Integration), part).toContain(functions.release);
+    }
   });
 
   it('validates request bodies and parameters, logs access as JSON and throttles the SET endpoint harder', () => {
