@@ -31,6 +31,8 @@ export interface HeldApproval {
   /** Granted, but no outcome was recorded after the grant (a crash between the two). */
   grantedNotRun: ContainmentAction[];
   decided?: OperatorDecision;
+  /** The request's own step key: `approval` for the first hold, another for a later one. */
+  requestStepKey: string;
   /** Held and neither granted nor closed: what an approve may still run. */
   pending: ContainmentAction[];
 }
@@ -43,12 +45,15 @@ const actionsOf = (value: unknown): ContainmentAction[] =>
 
 /** The incident's approval request, or undefined when nothing was ever held for approval. */
 export function heldApprovalOf(records: readonly LedgerRecord[]): HeldApproval | undefined {
-  const request = records.find((r) => r.kind === 'approval.required');
+  // An incident can be held more than once (drift after containment asks again): the newest
+  // request is the open one, and only decisions recorded after it answer it.
+  const request = records.findLast((r) => r.kind === 'approval.required');
   const received = records.find((r) => r.kind === 'detection.received');
   const detection = received?.data.detection as Detection | undefined;
   if (!request || !detection) return undefined;
   const actions = actionsOf(request.data.actions);
-  const grants = records.filter((r) => r.kind === 'approval.granted');
+  const answers = (r: LedgerRecord) => r.seq > request.seq;
+  const grants = records.filter((r) => r.kind === 'approval.granted' && answers(r));
   const granted = actions.filter((a) => grants.some((g) => g.data.action === a));
   const ranAfterGrant = (action: ContainmentAction) => {
     const grant = grants.find((g) => g.data.action === action);
@@ -62,10 +67,11 @@ export function heldApprovalOf(records: readonly LedgerRecord[]): HeldApproval |
     );
   };
   const closing = records.find(
-    (r) => r.kind === 'approval.denied' || r.kind === 'approval.expired',
+    (r) => (r.kind === 'approval.denied' || r.kind === 'approval.expired') && answers(r),
   );
   const held: HeldApproval = {
     incidentId: request.incidentId,
+    requestStepKey: request.stepKey,
     detection,
     requestedAt: request.recordedAt,
     causes: Array.isArray(request.data.causes) ? (request.data.causes as string[]) : [],
@@ -133,4 +139,18 @@ function byRequestOrder(a: HeldApproval, b: HeldApproval): number {
   // The request itself sorts first among holds recorded in the same millisecond.
   if (isBurstRequest(a) !== isBurstRequest(b)) return isBurstRequest(a) ? -1 : 1;
   return a.incidentId < b.incidentId ? -1 : 1;
+}
+
+/**
+ * The step key of a decision on this request. The first request keeps the plain keys, so a
+ * redelivered decision stays one record; a later request (drift) gets keys of its own, so its
+ * grants are not mistaken for the first request's and deduplicated away.
+ */
+export function decisionStepKey(
+  held: Pick<HeldApproval, 'requestStepKey'>,
+  decision: 'granted' | 'denied' | 'expired',
+  action?: ContainmentAction,
+): string {
+  const base = action ? `approval:${decision}:${action}` : `approval:${decision}`;
+  return held.requestStepKey === 'approval' ? base : `${base}@${held.requestStepKey}`;
 }

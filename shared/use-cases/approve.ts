@@ -1,5 +1,6 @@
 import {
   burstMembers,
+  decisionStepKey,
   type HeldApproval,
   heldApprovalOf,
   isBurstRequest,
@@ -175,7 +176,7 @@ async function approveOne(
     granting.map(
       (action): LedgerEntry => ({
         kind: 'approval.granted',
-        stepKey: `approval:granted:${action}`,
+        stepKey: decisionStepKey(target, 'granted', action),
         subjectId: detection.subject.id,
         status: 'granted',
         data: {
@@ -201,7 +202,13 @@ async function approveOne(
   const ran = outcomes.contained;
   const appended = await deps.ledger.append(
     incidentId,
-    containmentRecords(detection.subject.id, ran, outcomes.verification, mode),
+    containmentRecords(
+      detection.subject.id,
+      ran,
+      outcomes.verification,
+      mode,
+      target.requestStepKey === 'approval' ? undefined : target.requestStepKey,
+    ),
   );
   const containment = ran.map(toLine);
   const status = ranStatus(ran) ?? 'nothingToDo';

@@ -58,13 +58,16 @@ export function containmentRecords(
   outcomes: readonly ActionOutcome[],
   verification: VerificationResult | undefined,
   mode: ResponseMode,
+  /** Another round of the same incident (a later approval request): its records are its own. */
+  round?: string,
 ): LedgerEntry[] {
   const entries: LedgerEntry[] = [];
+  const inRound = (key: string) => (round ? `${key}@${round}` : key);
   for (const outcome of outcomes) {
     entries.push({
       kind: 'containment.action',
       // A later attempt with another outcome is a new record; the same outcome again is not.
-      stepKey: `containment:${outcome.action}:${outcome.target}:${outcome.status}`,
+      stepKey: inRound(`containment:${outcome.action}:${outcome.target}:${outcome.status}`),
       subjectId,
       status: outcome.status,
       data: { ...outcome, mode },
@@ -73,7 +76,7 @@ export function containmentRecords(
   if (verification) {
     entries.push({
       kind: 'containment.verified',
-      stepKey: `verification:${verification.verified}`,
+      stepKey: inRound(`verification:${verification.verified}`),
       subjectId,
       status: verification.verified ? 'verified' : 'notVerified',
       data: { ...verification },

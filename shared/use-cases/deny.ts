@@ -1,3 +1,4 @@
+import { decisionStepKey } from '../domain/approval.ts';
 import type { LedgerEntry } from '../domain/ledger/record.ts';
 import {
   type ApprovedDetection,
@@ -20,7 +21,7 @@ export async function deny(request: DecisionRequest, deps: DecisionDeps): Promis
     if (target.pending.length === 0) continue;
     const entry: LedgerEntry = {
       kind: 'approval.denied',
-      stepKey: 'approval:denied',
+      stepKey: decisionStepKey(target, 'denied'),
       subjectId: target.detection.subject.id,
       status: 'denied',
       data: {

@@ -1,4 +1,9 @@
-import { type HeldApproval, heldApprovalOf, isExpired } from '../domain/approval.ts';
+import {
+  decisionStepKey,
+  type HeldApproval,
+  heldApprovalOf,
+  isExpired,
+} from '../domain/approval.ts';
 import type { ContainmentPolicy } from '../domain/guardrails.ts';
 import { longestApprovalExpiryHours } from '../domain/guardrails.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -29,7 +34,7 @@ export async function expireHeld(
   const appended = await deps.ledger.append(held.incidentId, [
     {
       kind: 'approval.expired',
-      stepKey: 'approval:expired',
+      stepKey: decisionStepKey(held, 'expired'),
       subjectId: held.detection.subject.id,
       status: 'expired',
       data: {

@@ -113,7 +113,9 @@ async function watchIncident(
   if (!detection || !containedAt) {
     return { incidentId, state: 'unwatchable', detail: 'no detection or containment recorded' };
   }
-  const released = records.some((r) => r.kind === 'restore.action');
+  const released = records.some(
+    (r) => r.kind === 'restore.action' || r.kind === 'release.requested',
+  );
   const state = watchStateOf({ containedAt, released }, deps.clock.now(), deps.policy.watch);
   if (state !== 'watching') return { incidentId, state };
 

@@ -154,6 +154,32 @@ describe('approve', () => {
     expect(provider.ran().filter((a) => a === 'disableAccount')).toHaveLength(1);
   });
 
+  it('answers a later request on the same incident (drift) with a grant of its own, and runs it once', async () => {
+    const { deps, provider, ledger, detect } = setup();
+    const held = await detect(example('app-admin-without-step-up'));
+    await approve({ incidentId: held.incidentId, by: 'analyst', reason: REASON }, deps);
+    expect(provider.ran().filter((a) => a === 'disableAccount')).toHaveLength(1);
+
+    // The watch found the account re-enabled and asks again, as watch-containment records it.
+    await ledger.append(held.incidentId, [
+      {
+        kind: 'approval.required',
+        stepKey: 'approval:drift:2026-03-17T15:00:00.000Z',
+        subjectId: 'x',
+        status: 'pending',
+        data: { causes: ['drift'], actions: ['disableAccount'], why: 'the account was re-enabled' },
+      },
+    ]);
+    const again = { incidentId: held.incidentId, by: 'lead', reason: REASON };
+    expect((await approve(again, deps)).status).toBe('approved');
+    expect((await approve(again, deps)).status).toBe('nothingAwaiting');
+    expect(provider.ran().filter((a) => a === 'disableAccount')).toHaveLength(2);
+    const grants = (await ledger.query({ incidentId: held.incidentId })).records.filter(
+      (r) => r.kind === 'approval.granted',
+    );
+    expect(grants.map((g) => g.data.by)).toEqual(['analyst', 'lead']);
+  });
+
   it('acts once when two approvals race', async () => {
     const { deps, provider, detect } = setup();
     const held = await detect(example('app-admin-without-step-up'));
