@@ -46,6 +46,8 @@ export async function isolateUserPrivilege(
   const subjectId = request.subject.id;
   const started = startAction(clock, 'isolatePrivilege', subjectId);
   const resolved = await resolveUserId(session, subjectId);
+  const missing = `user ${subjectId} does not exist in this tenant (404): it holds no role here to remove`;
+  if (!resolved.ok && resolved.failure.class === 'notFound') return [started.succeeded(missing)];
   if (!resolved.ok) {
     return [
       started.failed(outcomeErrorOf(resolved.failure), [
@@ -74,6 +76,7 @@ export async function isolateUserPrivilege(
   }
   if (paths.removable.length === 0) {
     if (outcomes.length > 0) return outcomes;
+    if (paths.userMissing) return [started.succeeded(missing)];
     return [
       started.succeeded(
         'no active or eligible directory role, role-assignable group membership or PIM for Groups access to remove',

@@ -23,6 +23,8 @@ export interface PrivilegedPaths {
   unremovable: { target: string; label: string; why: string }[];
   /** Listings that failed: while any did, a path may hide there. */
   unreadable: { listing: string; failure: GraphFailure }[];
+  /** Graph answered 404 for the user itself: it does not exist in this tenant. */
+  userMissing: boolean;
 }
 
 interface RoleInstance {
@@ -93,7 +95,12 @@ export async function findPrivilegedPaths(
   userId: string,
   deadline?: number,
 ): Promise<PrivilegedPaths> {
-  const paths: PrivilegedPaths = { removable: [], unremovable: [], unreadable: [] };
+  const paths: PrivilegedPaths = {
+    removable: [],
+    unremovable: [],
+    unreadable: [],
+    userMissing: false,
+  };
   const pim = '/identityGovernance/privilegedAccess/group';
   const [[active, eligible], direct, groups, pimEligible, pimActive] = await Promise.all([
     rolesOf(session, userId, deadline),
@@ -133,7 +140,8 @@ export async function findPrivilegedPaths(
   unreadable('active directory roles', active);
   unreadable('directory role assignments', direct);
   unreadable('eligible directory roles', eligible);
-  unreadable('group memberships', groups);
+  if (!groups.ok && groups.failure.class === 'notFound') paths.userMissing = true;
+  else unreadable('group memberships', groups);
   unreadable('PIM for Groups eligibility', pimEligible);
   unreadable('PIM for Groups assignments', pimActive);
 
