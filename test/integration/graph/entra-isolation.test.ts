@@ -159,7 +159,9 @@ describe('isolatePrivilege removes every path back to a directory role', () => {
         r.query.includes(KARI),
     );
     expect(eligibilityPages).toHaveLength(3);
-    expect(eligibilityPages.slice(1).every((r) => /[?&](%24|\$)skiptoken=/.test(r.query))).toBe(true);
+    expect(eligibilityPages.slice(1).every((r) => /[?&](%24|\$)skiptoken=/.test(r.query))).toBe(
+      true,
+    );
     expect(recorded(result.outcomes).filter((c) => c.kind === 'roleEligibility')).toHaveLength(6);
   });
 
