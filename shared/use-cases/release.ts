@@ -150,5 +150,13 @@ function changeKey(change: RestorableChange): string {
       return `awsDenyPolicy:${change.roleName}:${change.policyName}`;
     case 'awsAccessKeyDeactivated':
       return `awsAccessKey:${change.accessKeyId}`;
+    case 'roleEligibility':
+      return `eligibility:${change.eligibilityId}`;
+    case 'groupMembership':
+      return `membership:${change.groupId}:${change.memberId}`;
+    case 'pimGroupAccess':
+      return `pimGroup:${change.instanceId}`;
+    case 'credentialRemoved':
+      return `credential:${change.ownerId}:${change.keyId}`;
   }
 }

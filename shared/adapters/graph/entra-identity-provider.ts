@@ -176,6 +176,7 @@ export class EntraIdentityProvider implements IdentityProvider {
     }
     const done = await containServicePrincipal(
       session,
+      request,
       subject.id,
       applicable,
       this.#clock,

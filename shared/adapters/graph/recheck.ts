@@ -1,9 +1,11 @@
 import type { Subject } from '../../domain/detection.ts';
+import { targetOf } from '../../domain/restorable-change.ts';
 import type { Drift, Expectation, RecheckResult } from '../../domain/watch.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { describeGraphFailure } from './errors.ts';
 import type { GraphTenantSession } from './graph-session.ts';
-import { listRolesOf } from './role-assignments.ts';
+import { resolveUserId } from './isolate-privilege.ts';
+import { findPrivilegedPaths } from './privileged-paths.ts';
 
 const enc = encodeURIComponent;
 
@@ -80,69 +82,45 @@ export async function recheckEntra(
   }
   const privilege = wants('noPrivilegedRole');
   if (privilege?.check === 'noPrivilegedRole') {
-    const found = await activeRoles(session, subject.id, new Set(privilege.ignore));
-    if ('unchecked' in found)
-      unchecked.push({ check: 'noPrivilegedRole', detail: found.unchecked });
-    for (const role of 'roles' in found ? found.roles : []) {
+    const found = await privilegeHeldAgain(session, subject.id, new Set(privilege.ignore));
+    if (found.unchecked) unchecked.push({ check: 'noPrivilegedRole', detail: found.unchecked });
+    for (const path of found.paths) {
       drift.push({
         check: 'noPrivilegedRole',
-        target: role.assignmentId,
+        target: path.target,
         action: privilege.action,
-        detail: `directory role ${role.roleDefinitionId} is assigned again at scope ${role.scope} (${role.how}) after containment removed privilege`,
+        detail: `${path.label} grants privilege again after containment removed it`,
       });
     }
   }
   return { checkedAt: clock.now().toISOString(), drift, unchecked };
 }
 
-interface ActiveRole {
-  assignmentId: string;
-  roleDefinitionId: string;
-  scope: string;
-  how: string;
-}
-
 /**
- * Every active, directly held directory role of the principal: PIM instances (activated or
- * assigned) and plain assignments, each once. Group-held roles containment could not remove
- * were recorded as skipped and are in `ignore`.
+ * Every path back to a directory role that exists now (active, eligible, through a
+ * role-assignable group or PIM for Groups): the same finder containment removes with, so the
+ * watch sees whatever containment would have removed. Paths containment could not remove
+ * (`ignore`) are not drift. A listing that fails leaves the check unchecked, never clean.
  */
-async function activeRoles(
+async function privilegeHeldAgain(
   session: GraphTenantSession,
-  principalId: string,
+  subjectId: string,
   ignore: ReadonlySet<string>,
-): Promise<{ roles: ActiveRole[] } | { unchecked: string }> {
-  const [instances, assignments] = await Promise.all([
-    listRolesOf(session, 'listRoleAssignmentScheduleInstances', principalId),
-    listRolesOf(session, 'listRoleAssignments', principalId),
-  ]);
-  if (!assignments.ok) {
+): Promise<{ paths: { target: string; label: string }[]; unchecked?: string }> {
+  const resolved = await resolveUserId(session, subjectId);
+  if (!resolved.ok) {
     return {
-      unchecked: `role assignments could not be read: ${describeGraphFailure(assignments.failure)}`,
+      paths: [],
+      unchecked: `the user's object id could not be read: ${describeGraphFailure(resolved.failure)}`,
     };
   }
-  const roles = new Map<string, ActiveRole>();
-  for (const instance of instances.ok ? (instances.value.value ?? []) : []) {
-    const assignmentId = instance.roleAssignmentOriginId ?? instance.id;
-    if (ignore.has(assignmentId)) continue;
-    roles.set(assignmentId, {
-      assignmentId,
-      roleDefinitionId: instance.roleDefinitionId,
-      scope: instance.directoryScopeId ?? '/',
-      how:
-        instance.assignmentType === 'Activated'
-          ? 'an activated PIM assignment'
-          : `${(instance.memberType ?? 'direct').toLowerCase()} assignment`,
-    });
-  }
-  for (const assignment of assignments.value.value ?? []) {
-    if (ignore.has(assignment.id) || roles.has(assignment.id)) continue;
-    roles.set(assignment.id, {
-      assignmentId: assignment.id,
-      roleDefinitionId: assignment.roleDefinitionId,
-      scope: assignment.directoryScopeId ?? '/',
-      how: 'direct assignment',
-    });
-  }
-  return { roles: [...roles.values()] };
+  const found = await findPrivilegedPaths(session, resolved.value.id);
+  const paths = [
+    ...found.removable.map((r) => ({ target: targetOf(r.change), label: r.label })),
+    ...found.unremovable.map((u) => ({ target: u.target, label: `${u.label} (${u.why})` })),
+  ].filter((path) => !ignore.has(path.target));
+  const unreadable = found.unreadable.map(
+    ({ listing, failure }) => `${listing} could not be read: ${describeGraphFailure(failure)}`,
+  );
+  return unreadable.length > 0 ? { paths, unchecked: unreadable.join('; ') } : { paths };
 }
