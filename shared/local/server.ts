@@ -7,6 +7,7 @@ import { DynamoDbReplayGuard } from '../adapters/dynamodb/replay-guard.ts';
 import { createIntakeApi } from '../adapters/http/intake-api.ts';
 import { createLedgerApi } from '../adapters/http/ledger-api.ts';
 import { createReleaseApi } from '../adapters/http/release-api.ts';
+import { isSsfPath } from '../adapters/http/ssf-api.ts';
 import { type HttpRequest, type HttpResponse, json } from '../adapters/http/types.ts';
 import { ssfTransmittersFrom } from '../config/ssf-transmitters.ts';
 import { systemClock } from '../ports/clock.ts';
@@ -14,6 +15,7 @@ import type { Log } from '../ports/log.ts';
 import { createSetPushReceiver } from '../sources/ssf/push.ts';
 import { RetryableContainmentError } from '../use-cases/respond.ts';
 import { LOCAL_STATE_TABLE, type LocalRuntime } from './runtime.ts';
+import { type LocalTransmitter, startLocalTransmitter } from './ssf.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024; // the APIs apply their own, smaller limits
 
@@ -39,13 +41,16 @@ export async function startLocalServer(
     : [];
   const deliver = async (
     result: Parameters<Parameters<typeof createIntakeApi>[0]['deliver']>[0],
-  ) => ({
-    result: await runtime.handle({
+  ) => {
+    const handled = await runtime.handle({
       detection: result.detection,
       sourceEventId: result.sourceEventId,
       rawSha256: result.rawSha256,
-    }),
-  });
+    });
+    await ssf?.transmit(handled.incidentId); // the bus subscriber's local stand-in
+    return { result: handled };
+  };
+  let ssf: LocalTransmitter | undefined;
   const intake = createIntakeApi({
     deliver,
     ledger: runtime.ledger,
@@ -80,8 +85,15 @@ export async function startLocalServer(
   const route = async (request: HttpRequest): Promise<HttpResponse> => {
     if (request.path === '/healthz') return json(200, { status: 'ok', mode: runtime.mode });
     if (request.path.startsWith('/v1/ledger/')) return ledgerApi(request);
+    if (ssf && isSsfPath(request.path)) return ssf.api(request);
     if (request.path.startsWith('/v1/incidents/')) {
-      return releaseApi(request, request.headers['x-responder-operator'] ?? 'local-operator');
+      const answer = await releaseApi(
+        request,
+        request.headers['x-responder-operator'] ?? 'local-operator',
+      );
+      const released = /^\/v1\/incidents\/([^/]+)\/release$/.exec(request.path)?.[1];
+      if (released && answer.status === 200) await ssf?.transmit(decodeURIComponent(released));
+      return answer;
     }
     return intake(request);
   };
@@ -97,8 +109,10 @@ export async function startLocalServer(
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  ssf = await startLocalTransmitter(runtime, { baseUrl: url, env: options.env, log: options.log });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { LedgerEntry, LedgerRecord } from '../domain/ledger/record.ts';
 import { jtiFor, type Signal, signalsOf } from '../domain/ssf/signals.ts';
 import type { Stream } from '../domain/ssf/stream.ts';
@@ -21,6 +22,8 @@ export interface TransmitDeps {
   pusher: SetPusher;
   clock: Clock;
   defaultSubjects: 'ALL' | 'NONE';
+  /** This transmitter's `iss`: incidents raised by its own SETs are not echoed back. */
+  issuer: string;
   /** Epoch ms by which the caller must return: push retries stop before it. */
   deadline?: number;
 }
@@ -38,7 +41,7 @@ export async function transmitIncidentSignals(
   deps: TransmitDeps,
 ): Promise<TransmitResult> {
   const records = await incidentRecords(deps.ledger, incidentId);
-  const signals = signalsOf(records);
+  const signals = signalsOf(records).filter((s) => !echoOf(s.detection, deps.issuer));
   const result: TransmitResult = { sent: 0, held: 0, failed: 0, retryable: false };
   if (signals.length === 0) return result;
   const settled = settledJtis(records);
@@ -54,6 +57,15 @@ export async function transmitIncidentSignals(
     }
   }
   return result;
+}
+
+/**
+ * A detection the responder's own receiver made from one of this transmitter's SETs (its id is
+ * `ssf:<sha256(iss) prefix>:<jti>`, see sources/ssf/events.ts): signalling it again would loop.
+ */
+function echoOf(detection: Signal['detection'], issuer: string): boolean {
+  const prefix = createHash('sha256').update(issuer).digest('hex').slice(0, 16);
+  return detection.detectionId.startsWith(`ssf:${prefix}:`);
 }
 
 /** Whether a stream hears about this signal at all (event type, mode, subject filter). */
