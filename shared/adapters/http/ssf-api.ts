@@ -47,7 +47,7 @@ export interface SsfApiDeps {
 }
 
 /** The SSF 1.0 transmitter's HTTP surface; `handles` says whether a path is one of its routes. */
-export const SSF_PATHS = {
+const SSF_PATHS = {
   configuration: '/.well-known/ssf-configuration',
   jwks: '/ssf/jwks',
   streams: '/ssf/streams',

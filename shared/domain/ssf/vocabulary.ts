@@ -16,9 +16,8 @@ export const EVENT_TYPES = {
 /** What containment and release can produce: a stream's `events_supported`. */
 export const SUPPORTED_EVENT_TYPES: readonly string[] = Object.values(EVENT_TYPES);
 
-/** Stream-control events: always delivered, never requested (SSF 1.0 sections 8.1.4, 8.1.5). */
+/** The stream-control verification event: always delivered, never requested (SSF 1.0 8.1.4). */
 export const VERIFICATION_EVENT = `${SSF}verification`;
-export const STREAM_UPDATED_EVENT = `${SSF}stream-updated`;
 
 export const DELIVERY_PUSH = 'urn:ietf:rfc:8935';
 export const DELIVERY_POLL = 'urn:ietf:rfc:8936';

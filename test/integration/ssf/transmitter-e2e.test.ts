@@ -17,7 +17,6 @@ import { type ReceiverDouble, startReceiverDouble } from './receiver-double.ts';
  */
 
 const TENANT = '395979b2-3921-4e47-adf8-f76fc76c27fc';
-const MARIA = '1b688927-349c-4622-845d-03aefbc01f62';
 const ISSUER = 'https://responder.halvorsenfreight.example/';
 const SELF_AUDIENCE = 'https://responder.halvorsenfreight.example/ssf/receiver';
 const MANAGE = 'manage-token-0123456789abcdef';
@@ -217,6 +216,7 @@ describe('the responder as a Shared Signals transmitter', () => {
       expect.arrayContaining([receiver.url, `poll:${pollStream.stream_id}`]),
     );
     expect(sent.every((r) => typeof r.data.jti === 'string')).toBe(true);
+    expect(sent.filter((r) => r.data.streamId === pushStream)).toHaveLength(sets.length);
   });
 
   it('does not send the same signals again when the detection is redelivered', async () => {
