@@ -7,6 +7,7 @@ import { DynamoDbReplayGuard } from '../adapters/dynamodb/replay-guard.ts';
 import { createIntakeApi } from '../adapters/http/intake-api.ts';
 import { createLedgerApi } from '../adapters/http/ledger-api.ts';
 import { createOperatorApi } from '../adapters/http/operator-api.ts';
+import { isSsfPath } from '../adapters/http/ssf-api.ts';
 import { type HttpRequest, type HttpResponse, json } from '../adapters/http/types.ts';
 import { ssfTransmittersFrom } from '../config/ssf-transmitters.ts';
 import { ConfigError } from '../domain/errors.ts';
@@ -16,6 +17,7 @@ import { createSetPushReceiver } from '../sources/ssf/push.ts';
 import { expireApprovals } from '../use-cases/expire-approvals.ts';
 import { RetryableContainmentError } from '../use-cases/respond.ts';
 import { LOCAL_STATE_TABLE, type LocalRuntime } from './runtime.ts';
+import { type LocalTransmitter, startLocalTransmitter } from './ssf.ts';
 import { startWatchTimer } from './watch-timer.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024; // the APIs apply their own, smaller limits
@@ -42,13 +44,16 @@ export async function startLocalServer(
     : [];
   const deliver = async (
     result: Parameters<Parameters<typeof createIntakeApi>[0]['deliver']>[0],
-  ) => ({
-    result: await runtime.handle({
+  ) => {
+    const handled = await runtime.handle({
       detection: result.detection,
       sourceEventId: result.sourceEventId,
       rawSha256: result.rawSha256,
-    }),
-  });
+    });
+    await ssf?.transmit(handled.incidentId); // the bus subscriber's local stand-in
+    return { result: handled };
+  };
+  let ssf: LocalTransmitter | undefined;
   const intake = createIntakeApi({
     deliver,
     ledger: runtime.ledger,
@@ -79,8 +84,16 @@ export async function startLocalServer(
   const route = async (request: HttpRequest): Promise<HttpResponse> => {
     if (request.path === '/healthz') return json(200, { status: 'ok', mode: runtime.mode });
     if (request.path.startsWith('/v1/ledger/')) return ledgerApi(request);
+    if (ssf && isSsfPath(request.path)) return ssf.api(request);
     if (request.path === '/v1/incidents' || request.path.startsWith('/v1/incidents/')) {
-      return operatorApi(request, request.headers['x-responder-operator'] ?? 'local-operator');
+      const answer = await operatorApi(
+        request,
+        request.headers['x-responder-operator'] ?? 'local-operator',
+      );
+      // An approval that ran actions, or a release, is something receivers should hear about.
+      const decided = /^\/v1\/incidents\/([^/]+)\/(approve|release)$/.exec(request.path)?.[1];
+      if (decided && answer.status === 200) await ssf?.transmit(decodeURIComponent(decided));
+      return answer;
     }
     return intake(request);
   };
@@ -96,6 +109,8 @@ export async function startLocalServer(
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  ssf = await startLocalTransmitter(runtime, { baseUrl: url, env: options.env, log: options.log });
   // The local stand-ins for the watch and expiry schedules (EventBridge Scheduler in AWS).
   const watch = startWatchTimer(
     () => runtime.watch(),
@@ -104,7 +119,7 @@ export async function startLocalServer(
   );
   const sweep = expirySweep(runtime, options);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     close: async () => {
       clearInterval(sweep);
       await watch.stop();

@@ -23,6 +23,8 @@ const LEDGER_RECORD_KINDS = [
   'ticket.failed',
   'release.requested', // the operator's release: who, when, why (reason)
   'restore.action',
+  'signal.sent', // a Shared Signals SET delivered (push) or queued (poll) for a receiver
+  'signal.failed', // a SET a receiver refused, could not be reached for, or will not get
 ] as const;
 export type LedgerRecordKind = (typeof LEDGER_RECORD_KINDS)[number];
 
