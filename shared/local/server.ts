@@ -44,6 +44,8 @@ export async function startLocalServer(
       detection: result.detection,
       sourceEventId: result.sourceEventId,
       rawSha256: result.rawSha256,
+      ...(result.sourceFormat ? { sourceFormat: result.sourceFormat } : {}),
+      sender: result.sender ?? 'local:serve',
     }),
   });
   const intake = createIntakeApi({

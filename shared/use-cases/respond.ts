@@ -43,6 +43,8 @@ export interface RespondInput {
   rawSha256?: string;
   /** The source format the detection was normalized from. */
   sourceFormat?: string;
+  /** Who sent it: caller ARN, SET issuer, or bus source and account. */
+  sender?: string;
 }
 
 export interface RespondDeps {
@@ -294,6 +296,7 @@ function ledgerEntries(context: {
         receivedAt: at,
         mode,
         sourceFormat: input.sourceFormat ?? 'native',
+        sender: input.sender ?? 'unknown',
         ...(input.sourceEventId ? { sourceEventId: input.sourceEventId } : {}),
         ...(input.rawSha256 ? { rawSha256: input.rawSha256 } : {}),
       },
