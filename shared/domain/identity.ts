@@ -162,6 +162,13 @@ export function canonicalDetection(detection: Detection): Result<Detection, Inva
   };
 }
 
+/** The detection in canonical form; throws the InvalidInputError naming the fields if it cannot be. */
+export function canonicalOrThrow(detection: Detection): Detection {
+  const canonical = canonicalDetection(detection);
+  if (!canonical.ok) throw canonical.error;
+  return canonical.value;
+}
+
 /** Whether `id` is an Entra object id (what a subject named by UPN or mail is not). */
 export function isObjectId(id: string): boolean {
   return GUID.test(id);

@@ -15,6 +15,7 @@ import {
   planContainment,
   skippedOutcomes,
 } from '../domain/guardrails.ts';
+import { canonicalOrThrow } from '../domain/identity.ts';
 import { incidentIdFor } from '../domain/incident.ts';
 import type { LedgerEntry } from '../domain/ledger/record.ts';
 import { type OwnershipMap, resolveOwners } from '../domain/ownership.ts';
@@ -27,6 +28,8 @@ import type { EventPublisher, ResponderEvent } from '../ports/events.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { LedgerWriter } from '../ports/ledger.ts';
 import type { Log } from '../ports/log.ts';
+import type { ProtectedIdentityDirectory } from '../ports/protected-identities.ts';
+import { countInWindows } from './blast-radius.ts';
 
 /**
  * The respond use case: guardrails, contain, attribute, record, announce.
@@ -52,6 +55,7 @@ export interface RespondDeps {
   identityProviderFor(detection: Detection): IdentityProvider | undefined;
   policy: ContainmentPolicy;
   window: ContainmentWindow;
+  protectedIdentities?: ProtectedIdentityDirectory; // every name, resolved ahead of time
   catalog: readonly Control[];
   ownership: OwnershipMap;
   ledger: LedgerWriter;
@@ -116,23 +120,21 @@ export class RetryableContainmentError extends Error {
   }
 }
 
-export async function respond(input: RespondInput, deps: RespondDeps): Promise<RespondResult> {
+export async function respond(given: RespondInput, deps: RespondDeps): Promise<RespondResult> {
+  // Normalizers hand over canonical ids; this holds for any other caller too (idempotent).
+  const input = { ...given, detection: canonicalOrThrow(given.detection) };
   const { detection } = input;
   const receivedAt = deps.clock.now();
   const incidentId = incidentIdFor(detection);
   const provider = deps.identityProviderFor(detection);
   const covered = provider?.coversTenant(detection.tenant.tenantId) === true;
 
+  const names = deps.protectedIdentities?.current();
   const inWindow =
-    covered && countsTowardBlastRadius(detection, deps.policy)
-      ? await deps.window.recordAndCount(
-          detection.tenant.tenantId,
-          incidentId,
-          receivedAt,
-          deps.policy.blastRadius.windowSeconds,
-        )
-      : 0;
-  const plan = planContainment(detection, deps.policy, inWindow);
+    covered && countsTowardBlastRadius(detection, deps.policy, names)
+      ? await countInWindows(deps, detection, incidentId, receivedAt)
+      : { tenant: 0, source: 0 };
+  const plan = planContainment(detection, deps.policy, inWindow, names);
 
   const session = detection.session?.sessionId
     ? { sessionId: detection.session.sessionId }
