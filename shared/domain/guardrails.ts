@@ -218,6 +218,18 @@ function unresolvedHold(
   return `the protected identities of tenant ${detection.tenant.tenantId} could not be resolved (${why}), so ${detection.subject.id} might be one of them: approval required`;
 }
 
+/** The AWS entries (principal ARNs, or names scoped to an account), for the IAM adapter's own check. */
+export function awsProtectedPrincipals(
+  policy: Pick<ContainmentPolicy, 'protectedIdentities'>,
+): string[] {
+  return policy.protectedIdentities.flatMap((entry) =>
+    entry.id !== undefined &&
+    (/^arn:/i.test(entry.id) || (entry.tenantId !== undefined && /^\d{12}$/.test(entry.tenantId)))
+      ? [entry.id]
+      : [],
+  );
+}
+
 /**
  * Whether this detection should take a slot in the tenant's blast-radius window: only when it
  * would contain something automatically (not protected, not dry-run, some `auto` action applies).
