@@ -81,7 +81,7 @@ export class GraphProtectedIdentityResolver implements ProtectedIdentityDirector
         // AWS ARNs, Okta ids: not Entra users, nothing to resolve here.
         if (key === undefined || !(isObjectId(key) || key.includes('@'))) continue;
         lookups.push(
-          resolveUser(session, key).then((found) => {
+          resolveUser(session, isObjectId(key) ? key.toLowerCase() : key).then((found) => {
             if (found.ok) names.set(`${tenantId}#${index}`, found.names);
             else failures.push({ tenantId, index, why: found.why });
           }),
