@@ -163,7 +163,7 @@ function inTenant(entry: ProtectedIdentity, tenant: Detection['tenant']): boolea
  * identity has (configured id and UPN, and what the directory resolved them to), whichever of
  * them the detection names it by, case-insensitively; AWS entries by role or user.
  */
-export function findProtectedIdentity(
+function findProtectedIdentity(
   detection: Pick<Detection, 'tenant' | 'subject'>,
   policy: Pick<ContainmentPolicy, 'protectedIdentities'>,
   names?: ProtectedIdentityNames,

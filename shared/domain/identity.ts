@@ -27,7 +27,7 @@ function fail<T>(path: string, message: string): Result<T, InvalidInputError> {
 }
 
 /** Why `value` can be no identifier at all (a lone surrogate, a control character), if so. */
-export function poisonIn(value: string): string | undefined {
+function poisonIn(value: string): string | undefined {
   if (!value.isWellFormed()) return 'contains a lone surrogate (not valid Unicode text)';
   if (CONTROL.test(value)) return 'contains a control character';
   return undefined;

@@ -20,7 +20,7 @@ interface UserNames {
 }
 
 /** What the resolver needs of a tenant's Graph session. */
-export interface UserReader {
+interface UserReader {
   call<T>(spec: {
     operation: 'readUser';
     method: 'GET';
