@@ -18,7 +18,7 @@ const HOST =
 const EMAIL = /^[^\s@]{1,128}@[^\s@]{1,255}$/;
 const AWS_ARN =
   /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f):(iam|sts)::(\d{12}):(\S{1,1900})$/i;
-const OKTA_ID = /^[A-Za-z0-9]{1,64}$/;
+const OKTA_ID = /^[A-Za-z0-9._-]{1,128}$/;
 // Unicode category Cc (C0, DEL, C1) and the line/paragraph separators.
 const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 

@@ -69,7 +69,7 @@ describe('canonicalSubjectId', () => {
     ['entra', 'user', 'a\u0007@x.example', 'control character'],
     ['aws', 'awsPrincipal', 'AKIAIOSFODNN7EXAMPLE', 'ARN'],
     ['aws', 'awsPrincipal', 'arn:aws:iam::4182957301:role/x', 'ARN'],
-    ['okta', 'user', '00u1 abc', 'Okta user'],
+    ['okta', 'user', '00u1 {abc}', 'Okta user'],
   ] as const)('refuses a %s %s named %j', (provider, type, raw, message) => {
     const result = canonicalSubjectId(provider, type, raw);
     expect(result.ok).toBe(false);
