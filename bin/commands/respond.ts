@@ -29,6 +29,8 @@ export async function respondCommand(args: string[], io: CliIo): Promise<number>
       detection: normalized.detection,
       sourceEventId: normalized.sourceEventId,
       rawSha256: normalized.rawSha256,
+      ...(normalized.sourceFormat ? { sourceFormat: normalized.sourceFormat } : {}),
+      sender: normalized.sender ?? 'local:cli',
     });
     io.out(options.json ? JSON.stringify(contractView(response), null, 2) : summary(response));
     return EXIT.ok;

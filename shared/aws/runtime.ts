@@ -13,6 +13,7 @@ import { DynamoDbReplayGuard } from '../adapters/dynamodb/replay-guard.ts';
 import { EventBridgePublisher } from '../adapters/eventbridge/publisher.ts';
 import { parseEntraConfig } from '../adapters/graph/config.ts';
 import { EntraIdentityProvider } from '../adapters/graph/entra-identity-provider.ts';
+import { GraphProtectedIdentityResolver } from '../adapters/graph/protected-identity-resolver.ts';
 import { limitsForShare } from '../adapters/graph/rate-limiter.ts';
 import type { IntakeApiOptions } from '../adapters/http/intake-api.ts';
 import { redactingLog } from '../adapters/logging.ts';
@@ -25,6 +26,7 @@ import { loadTicketConnections } from '../config/ticket-connections.ts';
 import { CONTROL_CATALOG } from '../domain/controls/catalog.ts';
 import type { Detection } from '../domain/detection.ts';
 import { ConfigError } from '../domain/errors.ts';
+import { awsProtectedPrincipals, type ContainmentPolicy } from '../domain/guardrails.ts';
 import { incidentIdFor } from '../domain/incident.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
@@ -46,7 +48,12 @@ async function identityProviders(
   env: LambdaEnv,
   secrets: SecretsManagerSecretSource,
   secretValues: string[],
-): Promise<(detection: Detection) => IdentityProvider | undefined> {
+  policy: ContainmentPolicy,
+): Promise<{
+  providerFor: (detection: Detection) => IdentityProvider | undefined;
+  protectedIdentities?: GraphProtectedIdentityResolver;
+}> {
+  let protectedIdentities: GraphProtectedIdentityResolver | undefined;
   let entra: EntraIdentityProvider | undefined;
   if (env.GRAPH_SECRET_ARN) {
     const text = await secrets.getSecretString(env.GRAPH_SECRET_ARN);
@@ -71,20 +78,31 @@ async function identityProviders(
         mode: 'live',
         limits: limitsForShare(env.GRAPH_QUOTA_SHARE),
       });
-      // Sign in now, at cold start, so the revoke call is the first thing a detection waits for.
+      // Sign in now, at cold start, so the revoke call is the first thing a detection waits for;
+      // and know every name of the protected identities before the first detection.
       await entra.warmUp();
+      protectedIdentities = new GraphProtectedIdentityResolver({
+        policy,
+        tenants: entra.tenantSessions(),
+      });
+      await protectedIdentities.refresh();
     }
   }
   const accountId = process.env.RESPONDER_ACCOUNT_ID;
   const aws = accountId
-    ? new AwsIamIdentityProvider({ client: iamClient(), accountIds: [accountId] })
+    ? new AwsIamIdentityProvider({
+        client: iamClient(),
+        accountIds: [accountId],
+        protectedPrincipals: awsProtectedPrincipals(policy),
+      })
     : undefined;
-  return (detection) =>
+  const providerFor = (detection: Detection) =>
     detection.tenant.provider === 'entra'
       ? entra
       : detection.tenant.provider === 'aws'
         ? aws
         : undefined;
+  return { providerFor, ...(protectedIdentities ? { protectedIdentities } : {}) };
 }
 
 export interface RespondRuntime {
@@ -106,10 +124,11 @@ export async function respondRuntime(
   const embedded = embeddedConfig();
   const secretValues: string[] = [];
   const log = redactingLog(baseLog, () => secretValues);
-  const providerFor = await identityProviders(
+  const { providerFor, protectedIdentities } = await identityProviders(
     config,
     new SecretsManagerSecretSource(),
     secretValues,
+    embedded.policy,
   );
   const dynamodb = dynamoDbClient();
   const ledger = new DynamoDbLedgerStore({ client: dynamodb, tableName: config.LEDGER_TABLE_NAME });
@@ -117,6 +136,7 @@ export async function respondRuntime(
     identityProviderFor: providerFor,
     policy: embedded.policy,
     window: new DynamoDbContainmentWindow(dynamodb, config.STATE_TABLE_NAME),
+    ...(protectedIdentities ? { protectedIdentities } : {}),
     catalog: CONTROL_CATALOG,
     ownership: embedded.ownership,
     ledger,
@@ -159,7 +179,9 @@ export async function operatorDeps(
   const config = lambdaEnv(env, ['LEDGER_TABLE_NAME', 'EVENT_BUS_NAME']);
   return {
     ledger: ledgerFor(env),
-    identityProviderFor: await identityProviders(config, new SecretsManagerSecretSource(), []),
+    identityProviderFor: (
+      await identityProviders(config, new SecretsManagerSecretSource(), [], embeddedConfig().policy)
+    ).providerFor,
     policy: embeddedConfig().policy,
     events: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
     clock: systemClock,
@@ -181,11 +203,14 @@ export async function watchDeps(
   return {
     incidents: ledger,
     ledger,
-    identityProviderFor: await identityProviders(
-      config,
-      new SecretsManagerSecretSource(),
-      secretValues,
-    ),
+    identityProviderFor: (
+      await identityProviders(
+        config,
+        new SecretsManagerSecretSource(),
+        secretValues,
+        embeddedConfig().policy,
+      )
+    ).providerFor,
     policy: embeddedConfig().policy,
     events: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
     clock: systemClock,

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import type { InvalidInputError, Result } from './errors.ts';
+import { canonicalDetection } from './identity.ts';
 import { parseWith } from './validation.ts';
 
 /**
@@ -144,7 +145,11 @@ export type Severity = Detection['severity'];
 export type Subject = Detection['subject'];
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
-/** Validates a native detection; the error names each offending field. */
+/**
+ * Validates a native detection and puts its tenant and subject ids in canonical form
+ * (identity.ts); the error names each offending field.
+ */
 export function parseDetection(input: unknown): Result<Detection, InvalidInputError> {
-  return parseWith(detectionSchema, input, 'detection');
+  const parsed = parseWith(detectionSchema, input, 'detection');
+  return parsed.ok ? canonicalDetection(parsed.value) : parsed;
 }

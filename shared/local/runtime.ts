@@ -10,6 +10,7 @@ import { LEDGER_TABLE } from '../adapters/dynamodb/ledger-table-definition.ts';
 import { STATE_TABLE } from '../adapters/dynamodb/state-table-definition.ts';
 import { entraConfigFromEnv } from '../adapters/graph/config.ts';
 import { EntraIdentityProvider } from '../adapters/graph/entra-identity-provider.ts';
+import { GraphProtectedIdentityResolver } from '../adapters/graph/protected-identity-resolver.ts';
 import { redactingLog, stderrLog } from '../adapters/logging.ts';
 import { TicketSystems } from '../adapters/tickets/resolver.ts';
 import { defaultOwnershipMap, loadOwnershipMap } from '../config/load-ownership.ts';
@@ -18,7 +19,7 @@ import { loadTicketConnections, ticketSecretValues } from '../config/ticket-conn
 import { CONTROL_CATALOG } from '../domain/controls/catalog.ts';
 import type { Detection } from '../domain/detection.ts';
 import { ConfigError } from '../domain/errors.ts';
-import type { ContainmentPolicy } from '../domain/guardrails.ts';
+import { awsProtectedPrincipals, type ContainmentPolicy } from '../domain/guardrails.ts';
 import { incidentIdFor } from '../domain/incident.ts';
 import type { ProviderMode } from '../domain/response-mode.ts';
 import type { RemediationRequest } from '../domain/tickets/remediation-request.ts';
@@ -157,6 +158,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         options.unpacedIdentityProtection ? { limits: { identityProtectionIntervalMs: 0 } } : {},
       );
     }
+    // Every name of each protected identity, known before the first detection.
+    const protectedIdentities = new GraphProtectedIdentityResolver({
+      policy,
+      tenants: identityProvider.tenantSessions(),
+    });
+    await protectedIdentities.refresh();
     let awsProvider: AwsIamIdentityProvider;
     if (liveAwsAccount) {
       // Credentials from the default chain; IAM is global and signs in us-east-1.
@@ -164,6 +171,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       awsProvider = new AwsIamIdentityProvider({
         client: liveIamClient,
         accountIds: [liveAwsAccount],
+        protectedPrincipals: awsProtectedPrincipals(policy),
       });
     } else {
       simulatedAwsIam = await startSimulatedAwsIam({
@@ -173,6 +181,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       awsProvider = new AwsIamIdentityProvider({
         client: simulatedAwsIam.client(),
         accountIds: [simulatedAwsIam.accountId],
+        protectedPrincipals: awsProtectedPrincipals(policy),
         mode: 'simulated',
       });
     }
@@ -202,6 +211,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           identityProviderFor,
           policy,
           window: new DynamoDbContainmentWindow(db.client, LOCAL_STATE_TABLE),
+          protectedIdentities,
           catalog: CONTROL_CATALOG,
           ownership,
           ledger,

@@ -49,6 +49,8 @@ export async function startLocalServer(
       detection: result.detection,
       sourceEventId: result.sourceEventId,
       rawSha256: result.rawSha256,
+      ...(result.sourceFormat ? { sourceFormat: result.sourceFormat } : {}),
+      sender: result.sender ?? 'local:serve',
     });
     await ssf?.transmit(handled.incidentId); // the bus subscriber's local stand-in
     return { result: handled };

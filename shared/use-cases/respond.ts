@@ -16,6 +16,7 @@ import {
   planContainment,
   skippedOutcomes,
 } from '../domain/guardrails.ts';
+import { canonicalOrThrow } from '../domain/identity.ts';
 import { incidentIdFor } from '../domain/incident.ts';
 import type { LedgerEntry } from '../domain/ledger/record.ts';
 import { type OwnershipMap, resolveOwners } from '../domain/ownership.ts';
@@ -28,7 +29,9 @@ import type { EventPublisher, ResponderEvent } from '../ports/events.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { LedgerWriter } from '../ports/ledger.ts';
 import type { Log } from '../ports/log.ts';
+import type { ProtectedIdentityDirectory } from '../ports/protected-identities.ts';
 import { approvalRequiredEvent } from './approval-notice.ts';
+import { countInWindows } from './blast-radius.ts';
 import {
   type Contained,
   type ContainmentLine,
@@ -53,6 +56,8 @@ export interface RespondInput {
   rawSha256?: string;
   /** The source format the detection was normalized from. */
   sourceFormat?: string;
+  /** Who sent it: caller ARN, SET issuer, or bus source and account. */
+  sender?: string;
 }
 
 export interface RespondDeps {
@@ -60,6 +65,7 @@ export interface RespondDeps {
   identityProviderFor(detection: Detection): IdentityProvider | undefined;
   policy: ContainmentPolicy;
   window: ContainmentWindow;
+  protectedIdentities?: ProtectedIdentityDirectory; // every name, resolved ahead of time
   catalog: readonly Control[];
   ownership: OwnershipMap;
   ledger: LedgerWriter;
@@ -116,23 +122,21 @@ export class RetryableContainmentError extends Error {
   }
 }
 
-export async function respond(input: RespondInput, deps: RespondDeps): Promise<RespondResult> {
+export async function respond(given: RespondInput, deps: RespondDeps): Promise<RespondResult> {
+  // Normalizers hand over canonical ids; this holds for any other caller too (idempotent).
+  const input = { ...given, detection: canonicalOrThrow(given.detection) };
   const { detection } = input;
   const receivedAt = deps.clock.now();
   const incidentId = incidentIdFor(detection);
   const provider = deps.identityProviderFor(detection);
   const covered = provider?.coversTenant(detection.tenant.tenantId) === true;
 
+  const names = deps.protectedIdentities?.current();
   const inWindow =
-    covered && countsTowardBlastRadius(detection, deps.policy)
-      ? await deps.window.recordAndCount(
-          detection.tenant.tenantId,
-          incidentId,
-          receivedAt,
-          deps.policy.blastRadius.windowSeconds,
-        )
-      : 0;
-  const plan = planContainment(detection, deps.policy, inWindow);
+    covered && countsTowardBlastRadius(detection, deps.policy, names)
+      ? await countInWindows(deps, detection, incidentId, receivedAt)
+      : { tenant: 0, source: 0 };
+  const plan = planContainment(detection, deps.policy, inWindow, names);
 
   const containing: Promise<Contained | undefined> =
     covered && provider && plan.run.length > 0
@@ -275,6 +279,7 @@ function ledgerEntries(context: {
         receivedAt: at,
         mode,
         sourceFormat: input.sourceFormat ?? 'native',
+        sender: input.sender ?? 'unknown',
         ...(input.sourceEventId ? { sourceEventId: input.sourceEventId } : {}),
         ...(input.rawSha256 ? { rawSha256: input.rawSha256 } : {}),
       },

@@ -17,6 +17,7 @@ import type {
   VerificationResult,
 } from '../../domain/containment.ts';
 import type { Subject } from '../../domain/detection.ts';
+import { awsProtectedCovers, nameKey } from '../../domain/identity.ts';
 import type { ProviderMode } from '../../domain/response-mode.ts';
 import { restoreActionOf, targetOf } from '../../domain/restorable-change.ts';
 import type { Expectation, RecheckResult } from '../../domain/watch.ts';
@@ -398,8 +399,12 @@ export class AwsIamIdentityProvider implements IdentityProvider {
     return undefined;
   }
 
+  /** A role protects every session of it, a user every key of it; names match case-insensitively. */
   #isProtected(target: IamTarget, arn: string): boolean {
-    return this.#protected.has(arn) || this.#protected.has(nameOf(target));
+    for (const entry of this.#protected) {
+      if (awsProtectedCovers(entry, arn) || nameKey(entry) === nameKey(nameOf(target))) return true;
+    }
+    return false;
   }
 }
 

@@ -126,6 +126,11 @@ export class EntraIdentityProvider implements IdentityProvider {
     return this.#sessions.has(tenantId.toLowerCase());
   }
 
+  /** Each configured tenant's Graph session (the protected-identity resolver reads through them). */
+  tenantSessions(): ReadonlyMap<string, GraphTenantSession> {
+    return this.#sessions;
+  }
+
   /** Signs in to every configured tenant now (Lambda init), so no containment waits for a token. */
   async warmUp(): Promise<void> {
     await Promise.all([...this.#sessions.values()].map((s) => s.warmUp()));

@@ -51,6 +51,9 @@ const userSchema = z.object({
   id: guid(),
   userPrincipalName: name(),
   displayName: name(),
+  /** Graph's `mail` and `proxyAddresses` (`SMTP:primary`, `smtp:alias`): the user's other names. */
+  mail: z.optional(name()),
+  proxyAddresses: z.optional(z.array(name()).check(z.maxLength(100))),
   accountEnabled: z._default(z.boolean(), true),
   signInSessionsValidFromDateTime: timestamp(),
   riskLevel: z._default(z.enum(['none', 'low', 'medium', 'high']), 'none'),
