@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import { DynamoDbReplayGuard } from '../adapters/dynamodb/replay-guard.ts';
+import { createEvidenceApi, EVIDENCE_ROUTE, REPORT_ROUTE } from '../adapters/http/evidence-api.ts';
 import { createIntakeApi } from '../adapters/http/intake-api.ts';
 import { createLedgerApi } from '../adapters/http/ledger-api.ts';
 import { createReleaseApi } from '../adapters/http/release-api.ts';
@@ -13,6 +14,7 @@ import { systemClock } from '../ports/clock.ts';
 import type { Log } from '../ports/log.ts';
 import { createSetPushReceiver } from '../sources/ssf/push.ts';
 import { RetryableContainmentError } from '../use-cases/respond.ts';
+import { LOCAL_CHECKPOINT_CADENCE, localAnchoring } from './checkpoint-anchoring.ts';
 import { LOCAL_STATE_TABLE, type LocalRuntime } from './runtime.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024; // the APIs apply their own, smaller limits
@@ -77,8 +79,19 @@ export async function startLocalServer(
     clock: systemClock,
   });
 
+  const evidenceApi = createEvidenceApi({
+    reader: runtime.ledger,
+    chains: runtime.ledger,
+    anchors: localAnchoring(runtime.stateDir).anchors,
+    cadence: LOCAL_CHECKPOINT_CADENCE,
+    onError: (error) => options.log.error('evidence failed', { error: String(error) }),
+  });
+
   const route = async (request: HttpRequest): Promise<HttpResponse> => {
     if (request.path === '/healthz') return json(200, { status: 'ok', mode: runtime.mode });
+    if (EVIDENCE_ROUTE.test(request.path) || request.path === REPORT_ROUTE) {
+      return evidenceApi(request);
+    }
     if (request.path.startsWith('/v1/ledger/')) return ledgerApi(request);
     if (request.path.startsWith('/v1/incidents/')) {
       return releaseApi(request, request.headers['x-responder-operator'] ?? 'local-operator');
