@@ -192,10 +192,10 @@ export function formatVerification(result: LedgerVerification, format: OutputFor
           `checked ${counts}`,
         ]
       : [
-        `ledger BROKEN: first broken record: ${terminalSafe(describeBreak(result.firstBroken as ChainBreak))}`,
-        ...result.broken.slice(1).map((b) => `also broken: ${terminalSafe(describeBreak(b))}`),
-        `checked ${counts}`,
-      ];
+          `ledger BROKEN: first broken record: ${terminalSafe(describeBreak(result.firstBroken as ChainBreak))}`,
+          ...result.broken.slice(1).map((b) => `also broken: ${terminalSafe(describeBreak(b))}`),
+          `checked ${counts}`,
+        ];
   if (result.checkpointCadence) lines.push(`checkpoint cadence: ${result.checkpointCadence}`);
   if (result.unattestedRecords > 0) {
     lines.push(

@@ -12,7 +12,7 @@ export const TTC_BUCKETS: ReadonlyArray<{ label: string; upToMs: number }> = [
 ];
 
 /** How many contained incidents fall in each bucket. */
-export function ttcHistogram(report: LedgerReport): number[] {
+function ttcHistogram(report: LedgerReport): number[] {
   const counts = TTC_BUCKETS.map(() => 0);
   for (const incident of report.incidents) {
     if (incident.timeToContainMs === undefined) continue;

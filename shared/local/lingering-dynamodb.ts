@@ -16,7 +16,7 @@ const KEEPER_FILE = 'keeper.pid';
 const KEEPER_SCRIPT = join(import.meta.dirname, 'dynamodb-keeper.ts');
 
 /** Default idle period of a DynamoDB Local a CLI command leaves running. */
-export const DEFAULT_IDLE_SECONDS = 300;
+const DEFAULT_IDLE_SECONDS = 300;
 
 /** `RESPONDER_DB_IDLE_SECONDS` (0 turns lingering off), else the default. */
 export function idleSecondsFrom(env: NodeJS.ProcessEnv): number {

@@ -7,8 +7,8 @@ import {
   type SignedCheckpoint,
 } from '../domain/ledger/signed-checkpoint.ts';
 import type { StoredCheckpoint } from '../domain/ledger/verify.ts';
-import type { Clock } from '../ports/clock.ts';
 import type { CheckpointAnchors, CheckpointSigner } from '../ports/checkpoint-signing.ts';
+import type { Clock } from '../ports/clock.ts';
 
 export interface AnchorDeps {
   signer: CheckpointSigner;

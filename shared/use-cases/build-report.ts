@@ -4,7 +4,7 @@ import { queryLedger } from './query-ledger.ts';
 import type { SummaryPeriod } from './summarize-ledger.ts';
 import type { LedgerVerification } from './verify-ledger.ts';
 
-export interface ReportIncident {
+interface ReportIncident {
   incidentId: string;
   subjectId?: string;
   severity?: string;
@@ -14,7 +14,7 @@ export interface ReportIncident {
   timeToContainMs?: number;
 }
 
-export interface ReportTicket {
+interface ReportTicket {
   incidentId: string;
   ownerRole?: string;
   ownerTeam?: string;

@@ -1,7 +1,5 @@
 import type { ChainHead } from '../domain/ledger/chain.ts';
 import type { CheckpointResult, IncidentHead } from '../domain/ledger/checkpoint.ts';
-import type { CheckpointAnchors } from '../ports/checkpoint-signing.ts';
-import { type AnchorVerification, verifyAnchors } from './anchor-checkpoints.ts';
 import {
   type ChainBreak,
   type StepMarker,
@@ -10,6 +8,8 @@ import {
   verifyCheckpointChain,
   verifyIncidentChain,
 } from '../domain/ledger/verify.ts';
+import type { CheckpointAnchors } from '../ports/checkpoint-signing.ts';
+import { type AnchorVerification, verifyAnchors } from './anchor-checkpoints.ts';
 
 /** What verification reads: every chain as stored, consistently, through Query calls only. */
 export interface LedgerChainSource {

@@ -1,9 +1,6 @@
 import * as z from 'zod/mini';
 import { LedgerCorruptError } from '../../domain/ledger/errors.ts';
-import {
-  SIGNING_ALGORITHM,
-  type SignedCheckpoint,
-} from '../../domain/ledger/signed-checkpoint.ts';
+import { SIGNING_ALGORITHM, type SignedCheckpoint } from '../../domain/ledger/signed-checkpoint.ts';
 
 /** `checkpoint-000000000042.json`: zero-padded so that name order is chain order. */
 export function anchorKey(seq: number): string {
@@ -11,7 +8,7 @@ export function anchorKey(seq: number): string {
 }
 
 const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
-export const signedCheckpointSchema = z.object({
+const signedCheckpointSchema = z.object({
   checkpoint: z.object({
     seq: z.int().check(z.gte(1)),
     cutoff: z.string(),

@@ -20,7 +20,9 @@ const PUBLIC_FILE = 'checkpoint-signing-key.pub.pem';
  */
 export class LocalKeySigner implements CheckpointSigner {
   readonly #dir: string;
-  #loaded: Promise<{ privateKey: KeyObject; publicKeyPem: string; fingerprint: string }> | undefined;
+  #loaded:
+    | Promise<{ privateKey: KeyObject; publicKeyPem: string; fingerprint: string }>
+    | undefined;
 
   constructor(stateDir: string) {
     this.#dir = stateDir;

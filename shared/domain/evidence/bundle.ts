@@ -3,7 +3,7 @@ import type { LedgerRecord } from '../ledger/record.ts';
 import { SIGNING_ALGORITHM, type SignedCheckpoint } from '../ledger/signed-checkpoint.ts';
 import { type AuditorMappingEntry, auditorMapping } from './auditor-mapping.ts';
 
-export const EVIDENCE_BUNDLE_TYPE = 'revocation-responder/evidence-bundle';
+const EVIDENCE_BUNDLE_TYPE = 'revocation-responder/evidence-bundle';
 
 /**
  * One incident's evidence, checkable offline: its records, the proof that they chain from the
@@ -31,7 +31,7 @@ export interface EvidenceBundle {
   auditorMapping: AuditorMappingEntry[];
 }
 
-export interface BundleFinding {
+interface BundleFinding {
   recordSeq: number;
   controlId?: string;
   ownerRole?: string;
@@ -41,7 +41,7 @@ export interface BundleFinding {
   frameworks: string[];
 }
 
-export interface BundleTicket {
+interface BundleTicket {
   recordSeq: number;
   kind: string;
   ownerRole?: string;

@@ -4,7 +4,7 @@ import { checkSignedCheckpoint, publicKeyFingerprint } from '../ledger/signed-ch
 import { derivedSections, type EvidenceBundle } from './bundle.ts';
 
 /** What can fail to hold in a bundle, named for the person holding it. */
-export type BundleProblem =
+type BundleProblem =
   | 'key other than the pinned one'
   | 'key does not match its fingerprint'
   | 'changed checkpoint'
