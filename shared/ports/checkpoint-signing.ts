@@ -15,6 +15,8 @@ export interface CheckpointAnchors {
   put(signed: SignedCheckpoint): Promise<void>;
   /** Every anchored checkpoint, oldest first. */
   list(): Promise<SignedCheckpoint[]>;
+  /** The newest anchored checkpoint only (what signing needs each run). */
+  newest(): Promise<SignedCheckpoint | undefined>;
   /** Where they live, for people: `s3://bucket/prefix` or a folder. */
   readonly location: string;
 }

@@ -25,8 +25,7 @@ export async function anchorCheckpoints(
   stored: readonly StoredCheckpoint[],
   deps: AnchorDeps,
 ): Promise<SignedCheckpoint[]> {
-  const anchored = await deps.anchors.list();
-  let last = anchored[anchored.length - 1]?.checkpoint;
+  let last = (await deps.anchors.newest())?.checkpoint;
   const pending = stored
     .map((item) => item.checkpoint)
     .filter((c): c is LedgerCheckpoint => c !== undefined && c.seq > (last?.seq ?? 0))

@@ -28,6 +28,21 @@ export class FolderAnchors implements CheckpointAnchors {
   }
 
   async list(): Promise<SignedCheckpoint[]> {
+    const files = await this.#files();
+    return Promise.all(
+      files.map(async (name) =>
+        parseSignedCheckpoint(await readFile(join(this.location, name), 'utf8'), name),
+      ),
+    );
+  }
+
+  async newest(): Promise<SignedCheckpoint | undefined> {
+    const name = (await this.#files()).pop();
+    if (name === undefined) return undefined;
+    return parseSignedCheckpoint(await readFile(join(this.location, name), 'utf8'), name);
+  }
+
+  async #files(): Promise<string[]> {
     let names: string[];
     try {
       names = await readdir(this.location);
@@ -35,11 +50,6 @@ export class FolderAnchors implements CheckpointAnchors {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
-    const files = names.filter((name) => /^checkpoint-\d{12}\.json$/.test(name)).sort();
-    return Promise.all(
-      files.map(async (name) =>
-        parseSignedCheckpoint(await readFile(join(this.location, name), 'utf8'), name),
-      ),
-    );
+    return names.filter((name) => /^checkpoint-\d{12}\.json$/.test(name)).sort();
   }
 }

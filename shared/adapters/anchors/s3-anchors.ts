@@ -41,6 +41,20 @@ export class S3Anchors implements CheckpointAnchors {
   }
 
   async list(): Promise<SignedCheckpoint[]> {
+    const keys = await this.#keys();
+    const out: SignedCheckpoint[] = [];
+    for (let i = 0; i < keys.length; i += 8) {
+      out.push(...(await Promise.all(keys.slice(i, i + 8).map((key) => this.#get(key)))));
+    }
+    return out;
+  }
+
+  async newest(): Promise<SignedCheckpoint | undefined> {
+    const key = (await this.#keys()).pop();
+    return key === undefined ? undefined : this.#get(key);
+  }
+
+  async #keys(): Promise<string[]> {
     const keys: string[] = [];
     let token: string | undefined;
     do {
@@ -54,12 +68,7 @@ export class S3Anchors implements CheckpointAnchors {
       for (const item of page.Contents ?? []) if (item.Key) keys.push(item.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    keys.sort();
-    const out: SignedCheckpoint[] = [];
-    for (let i = 0; i < keys.length; i += 8) {
-      out.push(...(await Promise.all(keys.slice(i, i + 8).map((key) => this.#get(key)))));
-    }
-    return out;
+    return keys.sort();
   }
 
   async #get(key: string): Promise<SignedCheckpoint> {

@@ -26,6 +26,9 @@ class MemoryAnchors implements CheckpointAnchors {
   async list() {
     return [...this.items];
   }
+  async newest() {
+    return this.items[this.items.length - 1];
+  }
 }
 
 const checkpoint = (previous?: { seq: number; hash: string }) =>
