@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     globalSetup: ['test/support/global-setup.ts'],
+    // CLI commands leave DynamoDB Local running for follow-ups; tests that want it say so.
+    env: { RESPONDER_DB_IDLE_SECONDS: '0' },
   },
 });

@@ -18,6 +18,7 @@ import {
   verdictTable,
 } from './lib/report.ts';
 import { median, spread } from './lib/stats.ts';
+import { measureLocalCommands } from './local-commands.ts';
 import { type MassIncidentOptions, measureMassIncident } from './mass-incident.ts';
 import { measureTimeToContain } from './time-to-contain.ts';
 
@@ -168,6 +169,13 @@ async function main(): Promise<void> {
       measureLedger({ records: quick ? 2000 : 10_000, writers: 16 }),
     );
     results.ledger = report;
+  }
+
+  if (wanted.has('localCommands')) {
+    const report = await timed('localCommands', () =>
+      measureLocalCommands({ reps: quick ? 3 : 7 }),
+    );
+    results.localCommands = report;
   }
 
   results.loadAverage.end = loadAverage();

@@ -36,6 +36,18 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'restore what containment changed, after investigation',
     load: async () => (await import('./commands/operator.ts')).releaseCommand,
   },
+  evidence: {
+    summary: "export one incident's signed evidence bundle, or verify one offline",
+    load: async () => (await import('./commands/evidence.ts')).evidenceCommand,
+  },
+  report: {
+    summary: 'write a self-contained HTML report of a period (time to contain, owners, SLA)',
+    load: async () => (await import('./commands/report.ts')).reportCommand,
+  },
+  stop: {
+    summary: 'stop the DynamoDB Local that earlier commands left running for quick follow-ups',
+    load: async () => (await import('./commands/stop.ts')).stopCommand,
+  },
 };
 
 function usage(): string {

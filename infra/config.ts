@@ -150,6 +150,11 @@ const responderContextSchema = z
       ),
       90,
     ),
+    /**
+     * Days each signed checkpoint stays locked (S3 Object Lock, compliance mode): nobody, the
+     * account's administrators included, can delete or shorten it before then.
+     */
+    checkpointRetentionDays: z._default(z.int().check(z.gte(1), z.lte(36_500)), 400),
     /** An existing WAFv2 web ACL (REGIONAL) to put in front of the API. */
     wafWebAclArn: z.optional(
       z
@@ -229,6 +234,7 @@ const INTEGER_KEYS: ReadonlySet<string> = new Set([
   'maxConcurrency',
   'logRetentionDays',
   'watchIntervalMinutes',
+  'checkpointRetentionDays',
 ]);
 /** Arrays of objects: only JSON makes sense on the command line. */
 const JSON_KEYS: ReadonlySet<string> = new Set(['ssfTransmitters']);

@@ -3,6 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { ResponderConfig } from './config.ts';
 import { AuditorApi } from './constructs/auditor-api.ts';
+import { CheckpointAnchor } from './constructs/checkpoint-anchor.ts';
 import { Containment } from './constructs/containment.ts';
 import { ContainmentWatch } from './constructs/containment-watch.ts';
 import { Intake } from './constructs/intake.ts';
@@ -55,6 +56,15 @@ export class RevocationResponderStack extends Stack {
       embeddedConfig,
       ledger: this.ledger,
     });
+    // Signed checkpoints, outside what any ledger writer can reach.
+    const anchor = new CheckpointAnchor(this, 'CheckpointAnchor', {
+      retentionDays: config.checkpointRetentionDays,
+    });
+    anchor.grantSignAndAnchor(this.checkpoint.checkpoint);
+    this.checkpoint.checkpoint.addEnvironment(
+      'CHECKPOINT_SIGNING_KEY_ID',
+      anchor.signingKey.keyArn,
+    );
     this.observability = new Observability(this, 'Observability', { config, dataKey });
     this.containment = new Containment(this, 'Containment', {
       config,
@@ -109,6 +119,11 @@ export class RevocationResponderStack extends Stack {
       ledger: this.ledger,
       bus,
     });
+    this.auditorApi.addEvidenceRoute(this.intake.v1);
+    anchor.grantRead(this.auditorApi.ledgerApi);
+    for (const fn of [this.checkpoint.checkpoint, this.auditorApi.ledgerApi]) {
+      fn.addEnvironment('CHECKPOINT_BUCKET_NAME', anchor.bucket.bucketName);
+    }
 
     this.functions = {
       respond,
@@ -147,6 +162,8 @@ export class RevocationResponderStack extends Stack {
       value: this.operatorApi.releaseOperatorRole.roleArn,
     });
     new CfnOutput(this, 'LedgerTableName', { value: this.ledger.table.tableName });
+    new CfnOutput(this, 'CheckpointSigningKeyArn', { value: anchor.signingKey.keyArn });
+    new CfnOutput(this, 'CheckpointBucketName', { value: anchor.bucket.bucketName });
     new CfnOutput(this, 'AlarmTopicArn', { value: observability.topic.topicArn });
   }
 }

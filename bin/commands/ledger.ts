@@ -7,12 +7,19 @@ import {
   writeRecords,
 } from '../../shared/adapters/ledger-format.ts';
 import type { InvalidInputError } from '../../shared/domain/errors.ts';
+import {
+  LOCAL_CHECKPOINT_CADENCE,
+  localAnchoring,
+} from '../../shared/local/checkpoint-anchoring.ts';
 import { type LocalLedger, openLocalLedger } from '../../shared/local/embedded-dynamodb.ts';
+import { idleSecondsFrom } from '../../shared/local/lingering-dynamodb.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
+import { anchorCheckpoints } from '../../shared/use-cases/anchor-checkpoints.ts';
 import { parseLedgerQueryParams, queryLedger } from '../../shared/use-cases/query-ledger.ts';
 import { parseSummaryPeriod, summarizeLedger } from '../../shared/use-cases/summarize-ledger.ts';
 import { checkpointLedger, verifyLedger } from '../../shared/use-cases/verify-ledger.ts';
 import { type CliIo, EXIT, stateDirOf, UsageError } from '../io.ts';
+import { ledgerViaApi } from './ledger-api-client.ts';
 
 const USAGE = `usage:
   responder ledger query [--owner-role R] [--owner-team T] [--control C] [--incident I]
@@ -21,10 +28,11 @@ const USAGE = `usage:
   responder ledger verify [--format table|json]
   responder ledger summary [--since ISO] [--until ISO] [--format table|json|csv]
   responder ledger checkpoint
-options for all: --state-dir DIR (default: $RESPONDER_STATE_DIR or .responder)`;
+options for all: --state-dir DIR (default: $RESPONDER_STATE_DIR or .responder)
+  --api URL: query, verify and summary against the deployed auditor API (SigV4, your AWS credentials)`;
 
 /** CLI flag ↔ query field, so that errors name the flag the user typed. */
-const QUERY_FLAGS = {
+export const QUERY_FLAGS = {
   'owner-role': 'ownerRole',
   'owner-team': 'ownerTeam',
   control: 'controlId',
@@ -55,8 +63,15 @@ export async function ledgerCommand(args: string[], io: CliIo): Promise<number> 
   const format = formatOf(options.format, sub === 'verify' ? ['table', 'json'] : OUTPUT_FORMATS);
   const stateDir = stateDirOf(options['state-dir'], io);
   // Validate everything before paying for a JVM start.
-  const prepared = prepare(sub, options);
-  const ledger = await openLocalLedger(stateDir);
+  const prepared = prepare(sub, options, stateDir);
+  if (options.api !== undefined) {
+    if (sub === 'checkpoint') throw new UsageError('checkpoints are written by the deployed stack');
+    return ledgerViaApi(sub, options, format, io);
+  }
+  const ledger = await openLocalLedger(stateDir, undefined, {
+    idleSeconds: idleSecondsFrom(io.env),
+    announce: (message) => io.err(message),
+  });
   try {
     return await prepared(ledger, format, io);
   } finally {
@@ -64,10 +79,12 @@ export async function ledgerCommand(args: string[], io: CliIo): Promise<number> 
   }
 }
 
-type Options = Partial<Record<keyof typeof QUERY_FLAGS | 'format' | 'state-dir', string>>;
+export type Options = Partial<
+  Record<keyof typeof QUERY_FLAGS | 'format' | 'state-dir' | 'api', string>
+>;
 type Run = (ledger: LocalLedger, format: OutputFormat, io: CliIo) => Promise<number>;
 
-function prepare(sub: string, options: Options): Run {
+function prepare(sub: string, options: Options, stateDir: string): Run {
   const queryFlags = Object.keys(QUERY_FLAGS).filter(
     (flag) => options[flag as keyof Options] !== undefined,
   );
@@ -101,7 +118,10 @@ function prepare(sub: string, options: Options): Run {
   }
   if (sub === 'verify') {
     return async (ledger, format, io) => {
-      const result = await verifyLedger(ledger.store);
+      const result = await verifyLedger(ledger.store, {
+        anchors: localAnchoring(stateDir).anchors,
+        cadence: LOCAL_CHECKPOINT_CADENCE,
+      });
       io.out(formatVerification(result, format));
       return result.intact ? EXIT.ok : EXIT.failed;
     };
@@ -109,6 +129,11 @@ function prepare(sub: string, options: Options): Run {
   return async (ledger, _format, io) => {
     // Local mode has one writer and DynamoDB Local updates its indexes at once: no settle time.
     const result = await checkpointLedger(ledger.store, { settleMs: 0 });
+    const anchoring = localAnchoring(stateDir);
+    const signed = await anchorCheckpoints(await ledger.store.checkpoints(), anchoring);
+    if (signed.length > 0) {
+      io.err(`signed and anchored ${signed.length} checkpoint(s) in ${anchoring.anchors.location}`);
+    }
     const last = result.written[result.written.length - 1];
     io.out(
       last
@@ -129,6 +154,7 @@ function parseOptions(args: string[]): Options {
         ...Object.fromEntries(Object.keys(QUERY_FLAGS).map((flag) => [flag, stringOption])),
         format: stringOption,
         'state-dir': stringOption,
+        api: stringOption,
       },
     });
     return values as Options;

@@ -1,11 +1,12 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ResponderConfig } from '../config.ts';
 import { acknowledgeNag } from '../nag.ts';
+import { API_STAGE } from './intake.ts';
 import type { LedgerTable } from './ledger-table.ts';
 import { ResponderFunction } from './responder-function.ts';
 import { routeInvokerRole } from './route-invoker-role.ts';
@@ -32,10 +33,14 @@ export class AuditorApi extends Construct {
   readonly ledgerApi: ResponderFunction;
   readonly pageTokenSecret: secretsmanager.Secret;
   readonly auditorRole: iam.Role;
+  readonly #validator: apigateway.RequestValidator;
+  readonly #api: apigateway.RestApi;
 
   constructor(scope: Construct, id: string, props: AuditorApiProps) {
     super(scope, id);
     const { config, api, ledger } = props;
+    this.#validator = props.validator;
+    this.#api = api;
 
     // Signs page tokens so a caller cannot forge one that reads outside its query.
     this.pageTokenSecret = new secretsmanager.Secret(this, 'PageTokenKey', {
@@ -80,5 +85,34 @@ export class AuditorApi extends Construct {
       wildcardReason:
         'The wildcard spans only the read-only ledger routes (records, incidents/{id}, summary, verify) of this API stage, for GET.',
     });
+  }
+
+  /**
+   * `GET /v1/incidents/{id}/evidence` on the ledger API function, for the auditor role. Called
+   * once the operator routes exist: it reuses their `incidents/{id}` resource.
+   */
+  addEvidenceRoute(v1: apigateway.IResource): void {
+    v1.resourceForPath('incidents/{id}/evidence').addMethod(
+      'GET',
+      new apigateway.LambdaIntegration(this.ledgerApi, { allowTestInvoke: false }),
+      {
+        authorizationType: apigateway.AuthorizationType.IAM,
+        requestValidator: this.#validator,
+      },
+    );
+    const route = '/v1/incidents/*/evidence';
+    this.auditorRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ExportEvidence',
+        actions: ['execute-api:Invoke'],
+        resources: [this.#api.arnForExecuteApi('GET', route, API_STAGE)],
+      }),
+    );
+    const apiRef = `<${Stack.of(this.#api).getLogicalId(this.#api.node.defaultChild as apigateway.CfnRestApi)}>`;
+    acknowledgeNag(
+      this.auditorRole,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:${apiRef}/${API_STAGE}/GET${route}]`,
+      'The wildcard is the incident id of the read-only evidence route, for GET.',
+    );
   }
 }

@@ -186,15 +186,33 @@ export function formatVerification(result: LedgerVerification, format: OutputFor
   const counts = `${result.incidents} incident(s), ${result.records} record(s), ${result.checkpoints} checkpoint(s)`;
   const lines = result.intact
     ? [`ledger intact: ${counts}`]
-    : [
-        `ledger BROKEN: first broken record: ${terminalSafe(describeBreak(result.firstBroken as ChainBreak))}`,
-        ...result.broken.slice(1).map((b) => `also broken: ${terminalSafe(describeBreak(b))}`),
-        `checked ${counts}`,
-      ];
+    : result.firstBroken === undefined
+      ? [
+          `ledger BROKEN: ${terminalSafe(result.anchors?.problem ?? 'an anchored checkpoint does not hold')}`,
+          `checked ${counts}`,
+        ]
+      : [
+          `ledger BROKEN: first broken record: ${terminalSafe(describeBreak(result.firstBroken as ChainBreak))}`,
+          ...result.broken.slice(1).map((b) => `also broken: ${terminalSafe(describeBreak(b))}`),
+          `checked ${counts}`,
+        ];
+  if (result.checkpointCadence) lines.push(`checkpoint cadence: ${result.checkpointCadence}`);
   if (result.unattestedRecords > 0) {
     lines.push(
-      `${result.unattestedRecords} record(s) are newer than the last checkpoint: run \`responder ledger checkpoint\` to attest them`,
+      `${result.unattestedRecords} record(s) are newer than the last checkpoint${result.lastCheckpointCutoff ? ` (cutoff ${result.lastCheckpointCutoff})` : ''}: run \`responder ledger checkpoint\` to attest them`,
     );
+  }
+  const anchors = result.anchors;
+  if (anchors?.newest) {
+    const n = anchors.newest;
+    lines.push(
+      `newest anchored head: checkpoint ${n.seq} ${n.hash} (cutoff ${n.cutoff}), signed ${n.signedAt} by ${terminalSafe(n.keyId)}, key fingerprint ${n.publicKeyFingerprint}, ${anchors.anchored} signature(s) checked in ${terminalSafe(anchors.location)}`,
+    );
+  } else if (anchors) {
+    lines.push(`no signed checkpoint anchored yet in ${terminalSafe(anchors.location)}`);
+  }
+  if (anchors && anchors.unanchoredCheckpoints > 0) {
+    lines.push(`${anchors.unanchoredCheckpoints} checkpoint(s) not signed and anchored yet`);
   }
   if (result.checkpointHead) {
     lines.push(

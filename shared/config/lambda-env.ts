@@ -51,6 +51,10 @@ const lambdaEnvSchema = z.object({
   TICKET_SECRET_ARN: z.optional(name()),
   LEDGER_PAGE_TOKEN_SECRET_ARN: z.optional(name()),
   RESPOND_QUEUE_URL: z.optional(name()),
+  /** The asymmetric KMS key that signs checkpoints (checkpoint function only). */
+  CHECKPOINT_SIGNING_KEY_ID: z.optional(name()),
+  /** The Object Lock bucket signed checkpoints are anchored in. */
+  CHECKPOINT_BUCKET_NAME: z.optional(name()),
   /** JSON array of SSF transmitter configurations (shared/config/ssf-transmitters.ts). */
   SSF_TRANSMITTERS: z.optional(z.string().check(z.maxLength(3500))),
 });

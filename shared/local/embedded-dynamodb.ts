@@ -17,6 +17,7 @@ import {
   type TableDefinition,
 } from '../adapters/dynamodb/ledger-table-definition.ts';
 import type { Clock } from '../ports/clock.ts';
+import { startLingering } from './lingering-dynamodb.ts';
 
 /** The ledger's table name in local mode. */
 export const LOCAL_LEDGER_TABLE = 'responder-ledger';
@@ -145,7 +146,8 @@ async function startOrJoin(dataDir: string, timeoutMs: number): Promise<Embedded
   );
 }
 
-async function joinRunning(dataDir: string): Promise<EmbeddedDynamoDb | undefined> {
+/** DynamoDB Local that another process runs on this folder, if it answers. */
+export async function joinRunning(dataDir: string): Promise<EmbeddedDynamoDb | undefined> {
   let info: { pid?: unknown; endpoint?: unknown };
   try {
     info = JSON.parse(await readFile(join(dataDir, SERVER_FILE), 'utf8'));
@@ -330,7 +332,7 @@ function freePort(): Promise<number> {
   });
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -355,9 +357,16 @@ export interface LocalLedger {
  * The ledger of local mode: DynamoDB Local with its data in `<stateDir>/dynamodb`, persisting
  * between runs, and the same store the Lambdas use.
  */
-export async function openLocalLedger(stateDir: string, clock?: Clock): Promise<LocalLedger> {
+export async function openLocalLedger(
+  stateDir: string,
+  clock?: Clock,
+  options: { idleSeconds?: number; announce?: (message: string) => void } = {},
+): Promise<LocalLedger> {
   const dataDir = resolve(stateDir, 'dynamodb');
-  const db = await startEmbeddedDynamoDb({ dataDir });
+  const db =
+    (options.idleSeconds ?? 0) > 0
+      ? await startLingering(dataDir, options.idleSeconds as number, options.announce)
+      : await startEmbeddedDynamoDb({ dataDir });
   const store = new DynamoDbLedgerStore({
     client: db.client,
     tableName: LOCAL_LEDGER_TABLE,

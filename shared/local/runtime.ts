@@ -27,11 +27,13 @@ import { systemClock } from '../ports/clock.ts';
 import type { EventPublisher, ResponderEvent } from '../ports/events.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { Log } from '../ports/log.ts';
+import { anchorCheckpoints } from '../use-cases/anchor-checkpoints.ts';
 import type { DecisionDeps } from '../use-cases/approve.ts';
 import { openTickets, type TicketOutcome } from '../use-cases/open-tickets.ts';
 import type { ReleaseDeps } from '../use-cases/release.ts';
 import { type RespondInput, type RespondResult, respond } from '../use-cases/respond.ts';
 import { type WatchReport, watchContainment } from '../use-cases/watch-containment.ts';
+import { localAnchoring } from './checkpoint-anchoring.ts';
 import {
   type EmbeddedDynamoDb,
   LOCAL_LEDGER_TABLE,
@@ -195,9 +197,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const ledger = new LedgerStore({ client: db.client, tableName: LOCAL_LEDGER_TABLE });
     const tickets = new TicketSystems({ connections, stateDir });
     const ticketDeps = { ledger, tickets, clock: systemClock };
-    const checkpoint = coalescingCheckpoints((incidents) =>
-      ledger.writeCheckpoint({ settleMs: 0, incidents }),
-    );
+    const anchoring = localAnchoring(stateDir);
+    const checkpoint = coalescingCheckpoints(async (incidents) => {
+      await ledger.writeCheckpoint({ settleMs: 0, incidents });
+      // Signed and anchored at once: an evidence export right after a run finds its anchor. A
+      // failure here must not fail the detection: `ledger verify` counts unanchored checkpoints.
+      await anchorCheckpoints(await ledger.checkpoints(), anchoring).catch((error: unknown) =>
+        log.warn('checkpoint not signed and anchored', { error: String(error) }),
+      );
+    });
     const eventLog = join(stateDir, 'events.ndjson');
 
     const handleOnce = idempotentOn({

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import { DynamoDbReplayGuard } from '../adapters/dynamodb/replay-guard.ts';
+import { createEvidenceApi, EVIDENCE_ROUTE, REPORT_ROUTE } from '../adapters/http/evidence-api.ts';
 import { createIntakeApi } from '../adapters/http/intake-api.ts';
 import { createLedgerApi } from '../adapters/http/ledger-api.ts';
 import { createOperatorApi } from '../adapters/http/operator-api.ts';
@@ -16,6 +17,7 @@ import type { Log } from '../ports/log.ts';
 import { createSetPushReceiver } from '../sources/ssf/push.ts';
 import { expireApprovals } from '../use-cases/expire-approvals.ts';
 import { RetryableContainmentError } from '../use-cases/respond.ts';
+import { LOCAL_CHECKPOINT_CADENCE, localAnchoring } from './checkpoint-anchoring.ts';
 import { LOCAL_STATE_TABLE, type LocalRuntime } from './runtime.ts';
 import { type LocalTransmitter, startLocalTransmitter } from './ssf.ts';
 import { startWatchTimer } from './watch-timer.ts';
@@ -83,8 +85,19 @@ export async function startLocalServer(
   });
   const operatorApi = createOperatorApi(runtime.operator);
 
+  const evidenceApi = createEvidenceApi({
+    reader: runtime.ledger,
+    chains: runtime.ledger,
+    anchors: localAnchoring(runtime.stateDir).anchors,
+    cadence: LOCAL_CHECKPOINT_CADENCE,
+    onError: (error) => options.log.error('evidence failed', { error: String(error) }),
+  });
+
   const route = async (request: HttpRequest): Promise<HttpResponse> => {
     if (request.path === '/healthz') return json(200, { status: 'ok', mode: runtime.mode });
+    if (EVIDENCE_ROUTE.test(request.path) || request.path === REPORT_ROUTE) {
+      return evidenceApi(request);
+    }
     if (request.path.startsWith('/v1/ledger/')) return ledgerApi(request);
     if (ssf && isSsfPath(request.path)) return ssf.api(request);
     if (request.path === '/v1/incidents' || request.path.startsWith('/v1/incidents/')) {

@@ -8,6 +8,8 @@ import {
   verifyCheckpointChain,
   verifyIncidentChain,
 } from '../domain/ledger/verify.ts';
+import type { CheckpointAnchors } from '../ports/checkpoint-signing.ts';
+import { type AnchorVerification, verifyAnchors } from './anchor-checkpoints.ts';
 
 /** What verification reads: every chain as stored, consistently, through Query calls only. */
 export interface LedgerChainSource {
@@ -29,6 +31,12 @@ export interface LedgerVerification {
   unattestedRecords: number;
   /** The checkpoint chain's head: keep it outside AWS to detect a rewrite of the whole ledger. */
   checkpointHead?: ChainHead;
+  /** Records stamped before this instant are attested by the last checkpoint. */
+  lastCheckpointCutoff?: string;
+  /** How often checkpoints are written, as configured: `every 15 min`, `after every local run`. */
+  checkpointCadence?: string;
+  /** The signed checkpoints kept outside the writers' reach, when an anchor store is given. */
+  anchors?: AnchorVerification;
   /** The first break found: the checkpoint chain first, then incidents by id. */
   firstBroken?: ChainBreak;
   /** The first break of every broken chain. */
@@ -42,7 +50,7 @@ export interface LedgerVerification {
  */
 export async function verifyLedger(
   source: LedgerChainSource,
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; anchors?: CheckpointAnchors; cadence?: string } = {},
 ): Promise<LedgerVerification> {
   const stored = await source.checkpoints();
   const broken: ChainBreak[] = [];
@@ -77,13 +85,19 @@ export async function verifyLedger(
   for (const result of results) if (result.found) broken.push(result.found);
 
   const last = stored[stored.length - 1]?.checkpoint;
+  const anchors =
+    options.anchors &&
+    verifyAnchors(stored, await options.anchors.list(), options.anchors.location);
   return {
-    intact: broken.length === 0,
+    intact: broken.length === 0 && !anchors?.problem,
     incidents: sorted.length,
     records: results.reduce((n, r) => n + r.records, 0),
     checkpoints: stored.length,
     unattestedRecords: results.reduce((n, r) => n + r.unattested, 0),
     checkpointHead: last && { seq: last.seq, hash: last.hash },
+    ...(last ? { lastCheckpointCutoff: last.cutoff } : {}),
+    ...(options.cadence ? { checkpointCadence: options.cadence } : {}),
+    ...(anchors ? { anchors } : {}),
     firstBroken: broken[0],
     broken,
   };

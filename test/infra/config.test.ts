@@ -49,6 +49,7 @@ describe('deployment configuration (cdk.json context)', () => {
     const config = loadResponderConfig(from(cdkJsonContext()));
     expect(config.maxConcurrency).toBe(10);
     expect(config.logRetentionDays).toBe(90);
+    expect(config.checkpointRetentionDays).toBe(400);
     expect(Object.keys(config)).not.toContain('@aws-cdk/aws-iam:minimizePolicies');
   });
 
@@ -93,6 +94,8 @@ describe('deployment configuration (cdk.json context)', () => {
     ],
     [{ trustedPrincipals: ['arn:aws:iam::123:root'] }, 'trustedPrincipals[0]'],
     [{ logRetentionDays: 10 }, 'logRetentionDays: must be one of'],
+    [{ checkpointRetentionDays: 0 }, 'checkpointRetentionDays'],
+    [{ checkpointRetentionDays: 400.5 }, 'checkpointRetentionDays'],
     [
       { wafWebAclArn: 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/x/1' },
       'wafWebAclArn: expected a REGIONAL',

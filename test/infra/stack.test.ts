@@ -395,9 +395,12 @@ describe('IAM least privilege', () => {
     const roleStatementsByPrefix = (prefix: string) =>
       statementsOfRole(template, logicalIdOf(template, 'AWS::IAM::Role', prefix));
     const auditor = roleStatementsByPrefix('AuditorApiAuditorRole');
-    expect(auditor).toHaveLength(1);
-    expect(auditor[0]?.Action).toBe('execute-api:Invoke');
+    expect(auditor).toHaveLength(2);
+    expect(auditor.map((s) => s.Action)).toEqual(['execute-api:Invoke', 'execute-api:Invoke']);
     expect(JSON.stringify(auditor[0]?.Resource)).toMatch(/\/prod\/GET\/v1\/ledger\/\*"\]\]\}$/);
+    expect(JSON.stringify(auditor[1]?.Resource)).toMatch(
+      /\/prod\/GET\/v1\/incidents\/\*\/evidence"\]\]\}$/,
+    );
     const operator = roleStatementsByPrefix('OperatorApiReleaseOperatorRole');
     expect(operator.map((s) => s.Action)).toEqual(['execute-api:Invoke', 'execute-api:Invoke']);
     expect(JSON.stringify(operator[0]?.Resource)).toMatch(
@@ -490,6 +493,8 @@ describe('encryption', () => {
 
   it('rotates every customer-managed key and encrypts every secret and the alarm topic', () => {
     for (const [id, key] of Object.entries(template.findResources('AWS::KMS::Key'))) {
+      // KMS rotates symmetric keys only; the checkpoint signing key is asymmetric by design.
+      if ((key as CfnResource).Properties.KeyUsage === 'SIGN_VERIFY') continue;
       expect((key as CfnResource).Properties.EnableKeyRotation, id).toBe(true);
     }
     for (const [id, secret] of Object.entries(
@@ -622,7 +627,11 @@ describe('Lambda defaults', () => {
     expect(holders('TICKET_SECRET_ARN')).toEqual(['openTickets']);
     expect(holders('LEDGER_PAGE_TOKEN_SECRET_ARN')).toEqual(['ledgerApi']);
     expect(holders('RESPOND_QUEUE_URL')).toEqual(['intakeApi']);
+    expect(holders('CHECKPOINT_SIGNING_KEY_ID')).toEqual(['checkpoint']);
+    expect(holders('CHECKPOINT_BUCKET_NAME')).toEqual(['checkpoint', 'ledgerApi']);
     expect(Object.keys(environmentOf(template, functions.checkpoint as string)).sort()).toEqual([
+      'CHECKPOINT_BUCKET_NAME',
+      'CHECKPOINT_SIGNING_KEY_ID',
       'LEDGER_TABLE_NAME',
       'NODE_OPTIONS',
       'POWERTOOLS_METRICS_NAMESPACE',
@@ -676,9 +685,10 @@ describe('function environments', () => {
     // openTicketsDeps: ['TICKET_SECRET_ARN']; ledgerFor.
     openTickets: ['TICKET_SECRET_ARN', 'LEDGER_TABLE_NAME'],
     // handler: ['LEDGER_PAGE_TOKEN_SECRET_ARN']; ledgerFor.
-    ledgerApi: ['LEDGER_PAGE_TOKEN_SECRET_ARN', 'LEDGER_TABLE_NAME'],
-    // ledgerFor.
-    checkpoint: ['LEDGER_TABLE_NAME'],
+    // ... and anchorsFor: ['CHECKPOINT_BUCKET_NAME'].
+    ledgerApi: ['LEDGER_PAGE_TOKEN_SECRET_ARN', 'LEDGER_TABLE_NAME', 'CHECKPOINT_BUCKET_NAME'],
+    // ledgerFor; anchorDepsFor: the signing key and the anchor bucket.
+    checkpoint: ['LEDGER_TABLE_NAME', 'CHECKPOINT_SIGNING_KEY_ID', 'CHECKPOINT_BUCKET_NAME'],
     // watchDeps: lambdaEnv(['LEDGER_TABLE_NAME', 'EVENT_BUS_NAME']); the identity providers.
     watchContainment: [
       'LEDGER_TABLE_NAME',
@@ -705,6 +715,8 @@ describe('function environments', () => {
     'LEDGER_PAGE_TOKEN_SECRET_ARN',
     'RESPOND_QUEUE_URL',
     'SSF_TRANSMITTERS',
+    'CHECKPOINT_SIGNING_KEY_ID',
+    'CHECKPOINT_BUCKET_NAME',
     'RESPONDER_ACCOUNT_ID',
     'POWERTOOLS_SERVICE_NAME',
     'POWERTOOLS_METRICS_NAMESPACE',
@@ -742,6 +754,62 @@ describe('function environments', () => {
     for (const name of Object.keys(functions)) {
       const unknown = Object.keys(deployed(name)).filter((key) => !KNOWN.has(key));
       expect(unknown, name).toEqual([]);
+    }
+  });
+});
+
+describe("signed checkpoints outside the writers' reach", () => {
+  const allRoles = () => Object.keys(template.findResources('AWS::IAM::Role'));
+  const allowedActions = (roleId: string) =>
+    statementsOfRole(template, roleId)
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actionsOf);
+
+  it('signs with an ECC_NIST_P256 SIGN_VERIFY key that only checkpoint may use to sign', () => {
+    const keys = Object.entries(template.findResources('AWS::KMS::Key')).filter(
+      ([, key]) => (key as CfnResource).Properties.KeyUsage === 'SIGN_VERIFY',
+    );
+    expect(keys).toHaveLength(1);
+    expect((keys[0]?.[1] as CfnResource | undefined)?.Properties.KeySpec).toBe('ECC_NIST_P256');
+    const signers = allRoles().filter((role) =>
+      allowedActions(role).some((a) => a === 'kms:Sign' || a === 'kms:*' || a === '*'),
+    );
+    expect(signers).toEqual([roles.checkpoint]);
+    // No writer of the ledger (respond, release, intake, tickets) nor the auditor API can sign.
+    for (const name of ['respond', 'release', 'intakeApi', 'openTickets', 'ledgerApi']) {
+      expect(allowedActions(roles[name] as string), name).not.toContain('kms:Sign');
+    }
+  });
+
+  it('anchors in a versioned, encrypted, private, SSL-only bucket with Object Lock compliance for 400 days', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 400 } },
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: Match.objectLike({}),
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    const policy = JSON.stringify(template.findResources('AWS::S3::BucketPolicy'));
+    expect(policy).toContain('aws:SecureTransport');
+    expect(policy).toContain('s3:DeleteObjectVersion');
+  });
+
+  it('lets no role delete an anchored checkpoint, and only checkpoint add one', () => {
+    for (const role of allRoles()) {
+      const actions = allowedActions(role);
+      expect(
+        actions.filter((a) => /^s3:(Delete|PutObjectRetention|Bypass|\*)/.test(a)),
+        role,
+      ).toEqual([]);
+      if (role !== roles.checkpoint) expect(actions, role).not.toContain('s3:PutObject');
     }
   });
 });
@@ -845,7 +913,8 @@ describe('HTTP API', () => {
     expect(method('GET', '{proxy+}').Properties.AuthorizationType).toBe('AWS_IAM');
     expect(method('POST', 'release').Properties.AuthorizationType).toBe('AWS_IAM');
     expect(method('POST', 'events').Properties.AuthorizationType).toBe('NONE');
-    template.resourceCountIs('AWS::ApiGateway::Method', 7);
+    expect(method('GET', 'evidence').Properties.AuthorizationType).toBe('AWS_IAM');
+    template.resourceCountIs('AWS::ApiGateway::Method', 8);
   });
 
   it('routes approve, deny, release and the incident list to the operator function, SigV4 only', () => {

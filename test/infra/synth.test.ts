@@ -268,6 +268,10 @@ describe('a fully configured deployment', () => {
     const trust = (role.Properties.AssumeRolePolicyDocument as { Statement: PolicyStatement[] })
       .Statement;
     expect(trust.map((s) => s.Principal)).toEqual([{ AWS: AUDITOR }]);
-    expect(statementsOfRole(template, roleId)).toHaveLength(1);
+    // The ledger routes and the evidence route, both GET-only execute-api grants.
+    expect(statementsOfRole(template, roleId).map((s) => s.Action)).toEqual([
+      'execute-api:Invoke',
+      'execute-api:Invoke',
+    ]);
   });
 });
