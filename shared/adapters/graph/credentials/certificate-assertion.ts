@@ -1,5 +1,10 @@
-import { createHash, createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { randomUUID } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  type KeyObject,
+  randomUUID,
+  X509Certificate,
+} from 'node:crypto';
 import { SignJWT } from 'jose';
 
 /**
@@ -18,9 +23,10 @@ export interface CertificateKey {
 /** Reads the certificate and its private key from one PEM text. Throws without quoting it. */
 export function parseCertificatePem(pem: string): CertificateKey {
   const certificate = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
-  const privateKey = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/.exec(
-    pem,
-  );
+  const privateKey =
+    /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/.exec(
+      pem,
+    );
   if (!certificate) throw new Error('the PEM holds no CERTIFICATE block');
   if (!privateKey) throw new Error('the PEM holds no PRIVATE KEY block');
   const der = new X509Certificate(certificate[0]).raw;
