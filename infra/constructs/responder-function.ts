@@ -39,6 +39,8 @@ export interface ResponderFunctionProps {
   environment?: Record<string, string>;
   /** @default 256 */
   memorySize?: number;
+  /** Node flags after `--enable-source-maps`, e.g. a V8 heap cap under the memory size. */
+  nodeOptions?: string;
   /** @default 30 seconds */
   timeout?: Duration;
   /** Caps this function's concurrency; unset leaves it on the account's pool. */
@@ -88,7 +90,7 @@ export class ResponderFunction extends NodejsFunction {
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: ['--enable-source-maps', props.nodeOptions].filter(Boolean).join(' '),
         ...props.environment,
       },
       bundling: {
