@@ -28,6 +28,8 @@ const RESPOND_TIMEOUT = Duration.seconds(30);
 const ENTRA_FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
 /** Web identity tokens live five minutes at most (the assertion is used at once). */
 const FEDERATION_TOKEN_MAX_SECONDS = 300;
+const FEDERATED_WILDCARD_REASON =
+  'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and sts:GetWebIdentityToken support no resource-level permissions, and the token grant is pinned by condition to the Entra token-exchange audience and a 300-second lifetime.';
 
 export interface ContainmentProps {
   config: ResponderConfig;
@@ -103,6 +105,7 @@ export class Containment extends Construct {
       // 256 MB holds the mass incident (bench/mass-incident.ts measures peak RSS); the heap cap
       // makes V8 collect before Lambda's limit instead of being killed at it.
       memorySize: 256,
+      ...(federated ? { wildcardReason: FEDERATED_WILDCARD_REASON } : {}),
       nodeOptions: '--max-old-space-size=192',
       timeout: RESPOND_TIMEOUT,
       // The normalizer refuses native detections from other sources (defence in depth).
@@ -132,6 +135,7 @@ export class Containment extends Construct {
       // Called through API Gateway, which stops waiting at 29 seconds.
       timeout: Duration.seconds(28),
       environment: actorEnvironment,
+      ...(federated ? { wildcardReason: FEDERATED_WILDCARD_REASON } : {}),
     });
 
     const actors = [this.respond, this.release];
@@ -161,11 +165,6 @@ function grantWebIdentityToken(fn: ResponderFunction): void {
         NumericLessThanEquals: { 'sts:DurationSeconds': FEDERATION_TOKEN_MAX_SECONDS },
       },
     }),
-  );
-  acknowledgeNag(
-    fn.executionRole,
-    'AwsSolutions-IAM5[Resource::*]',
-    'sts:GetWebIdentityToken has no resource type; the grant is pinned by condition to the Entra token-exchange audience and a 300-second lifetime.',
   );
 }
 

@@ -43,6 +43,8 @@ export interface ResponderFunctionProps {
   nodeOptions?: string;
   /** @default 30 seconds */
   timeout?: Duration;
+  /** Why `Resource::*` grants are needed, when the role holds more of them than X-Ray's. */
+  wildcardReason?: string;
   /** Caps this function's concurrency; unset leaves it on the account's pool. */
   reservedConcurrentExecutions?: number;
 }
@@ -117,7 +119,8 @@ export class ResponderFunction extends NodejsFunction {
     acknowledgeNag(
       role,
       'AwsSolutions-IAM5[Resource::*]',
-      'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
+      props.wildcardReason ??
+        'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
     );
   }
 }
