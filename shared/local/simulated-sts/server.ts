@@ -17,7 +17,7 @@ export interface SimulatedStsOptions {
   latencyMs?: number;
 }
 
-export interface StsRequestRecord {
+interface StsRequestRecord {
   action: string;
   audience: string[];
   signingAlgorithm: string | null;

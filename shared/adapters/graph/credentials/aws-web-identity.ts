@@ -8,7 +8,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
  * deployments with a secret or certificate never evaluate it.
  */
 
-export const ENTRA_FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
+const ENTRA_FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
 
 export interface AwsWebIdentityOptions {
   /** STS region; GetWebIdentityToken is not served by the global endpoint. */

@@ -43,7 +43,7 @@ const REFUSALS = new Set([
   'invalid_grant',
 ]);
 
-export function tokenEndpointOf(authorityHost: string, tenantId: string): string {
+function tokenEndpointOf(authorityHost: string, tenantId: string): string {
   return `${authorityHost}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
 }
 
