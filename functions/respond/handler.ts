@@ -48,11 +48,16 @@ async function handleRecord(record: SQSRecord, context: Context): Promise<void> 
       detection: normalized.detection,
       sourceEventId: attributes.sourceEventId?.stringValue ?? normalized.sourceEventId,
       rawSha256: attributes.rawSha256?.stringValue ?? normalized.rawSha256,
+      ...sourceOf(attributes.sourceFormat?.stringValue ?? normalized.sourceFormat),
+      ...senderOf(attributes.sender?.stringValue ?? normalized.sender),
     },
     context,
   );
   if (!replayed) recordMetrics(result);
 }
+
+const sourceOf = (format: string | undefined) => (format ? { sourceFormat: format } : {});
+const senderOf = (sender: string | undefined) => (sender ? { sender } : {});
 
 function recordMetrics(result: RespondResult): void {
   if (result.timeToContainMs !== undefined) {

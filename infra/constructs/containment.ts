@@ -28,7 +28,7 @@ const RESPOND_TIMEOUT = Duration.seconds(30);
 const ENTRA_FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
 /** Web identity tokens live five minutes at most (the assertion is used at once). */
 const FEDERATION_TOKEN_MAX_SECONDS = 300;
-const FEDERATED_WILDCARD_REASON =
+export const FEDERATED_WILDCARD_REASON =
   'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and sts:GetWebIdentityToken support no resource-level permissions, and the token grant is pinned by condition to the Entra token-exchange audience and a 300-second lifetime.';
 
 export interface ContainmentProps {
@@ -51,6 +51,8 @@ export class Containment extends Construct {
   readonly respondQueue: WorkQueue;
   readonly respond: ResponderFunction;
   readonly release: ResponderFunction;
+  /** Where identities are reached (Graph secret, tenants, this account): for every actor. */
+  readonly actorEnvironment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: ContainmentProps) {
     super(scope, id);
@@ -80,7 +82,7 @@ export class Containment extends Construct {
     });
 
     // What both actors need to reach identities: Graph (per tenant) and AWS IAM (this account).
-    const actorEnvironment = {
+    const actorEnvironment: Record<string, string> = {
       GRAPH_CREDENTIAL: config.graphCredential,
       ...(this.graphSecret
         ? { GRAPH_SECRET_ARN: this.graphSecret.secretArn }
@@ -96,6 +98,7 @@ export class Containment extends Construct {
       RESPONDER_ACCOUNT_ID: Stack.of(this).account,
       STATE_TABLE_NAME: this.state.table.tableName,
     };
+    this.actorEnvironment = actorEnvironment;
 
     this.respond = new ResponderFunction(this, 'Respond', {
       entry: 'functions/respond/handler.ts',
@@ -140,12 +143,17 @@ export class Containment extends Construct {
 
     const actors = [this.respond, this.release];
     for (const fn of actors) {
-      if (this.graphSecret) this.graphSecret.grantRead(fn);
-      else grantWebIdentityToken(fn);
+      this.grantGraphCredential(fn);
       this.state.grantStateAccess(fn);
       ledger.grantAppend(fn);
       grantAwsIamContainment(fn, actors);
     }
+  }
+
+  /** Lets a Graph actor prove the app: read the Graph secret, or mint web identity tokens. */
+  grantGraphCredential(fn: ResponderFunction): void {
+    if (this.graphSecret) this.graphSecret.grantRead(fn);
+    else grantWebIdentityToken(fn);
   }
 }
 
@@ -173,7 +181,7 @@ function grantWebIdentityToken(fn: ResponderFunction): void {
  * the resources are this account's roles and users; never the responder's own roles, never a
  * principal tagged `revocation-responder:protected=true`.
  */
-function grantAwsIamContainment(fn: ResponderFunction, actors: ResponderFunction[]): void {
+export function grantAwsIamContainment(fn: ResponderFunction, actors: ResponderFunction[]): void {
   const iamArn = (resource: string) => `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:${resource}`;
   fn.addToRolePolicy(
     new iam.PolicyStatement({

@@ -9,6 +9,8 @@ import { parseWith } from './validation.ts';
  */
 
 const id = () => z.string().check(z.minLength(1));
+/** A provider's start time, or `unknown` where the provider does not say. */
+const startTime = () => z.union([z.iso.datetime({ offset: true }), z.literal('unknown')]);
 
 const restorableChangeSchema: z.ZodMiniType<RestorableChange> = z.discriminatedUnion('kind', [
   z.object({
@@ -19,6 +21,42 @@ const restorableChangeSchema: z.ZodMiniType<RestorableChange> = z.discriminatedU
     directoryScopeId: id(),
     principalId: id(),
     endDateTime: z.optional(z.iso.datetime({ offset: true })),
+    startDateTime: z.optional(startTime()),
+  }),
+  z.object({
+    kind: z.literal('roleEligibility'),
+    eligibilityId: id(),
+    roleDefinitionId: id(),
+    directoryScopeId: id(),
+    principalId: id(),
+    startDateTime: startTime(),
+    endDateTime: z.optional(z.iso.datetime({ offset: true })),
+  }),
+  z.object({
+    kind: z.literal('groupMembership'),
+    groupId: id(),
+    memberId: id(),
+    groupRoles: z.array(id()),
+    startDateTime: startTime(),
+  }),
+  z.object({
+    kind: z.literal('pimGroupAccess'),
+    schedule: z.enum(['eligible', 'active']),
+    accessId: z.enum(['member', 'owner']),
+    groupId: id(),
+    principalId: id(),
+    instanceId: id(),
+    startDateTime: startTime(),
+    endDateTime: z.optional(z.iso.datetime({ offset: true })),
+  }),
+  z.object({
+    kind: z.literal('credentialRemoved'),
+    subjectId: id(),
+    owner: z.enum(['application', 'servicePrincipal']),
+    ownerId: id(),
+    credentialType: z.enum(['password', 'certificate']),
+    keyId: id(),
+    displayName: z.optional(z.string()),
   }),
   z.object({ kind: z.literal('accountDisabled'), subjectId: id() }),
   z.object({ kind: z.literal('servicePrincipalDisabled'), subjectId: id() }),
@@ -41,10 +79,14 @@ export function parseRestorableChange(input: unknown): Result<RestorableChange, 
 export function restoreActionOf(change: unknown): ContainmentAction {
   switch ((change as { kind?: unknown } | null)?.kind) {
     case 'roleAssignment':
+    case 'roleEligibility':
+    case 'groupMembership':
+    case 'pimGroupAccess':
       return 'isolatePrivilege';
     case 'awsDenyPolicy':
       return 'denyOlderSessions';
     case 'awsAccessKeyDeactivated':
+    case 'credentialRemoved':
       return 'removeCredentials';
     default:
       return 'disableAccount';
@@ -59,6 +101,14 @@ export function targetOf(change: unknown): string {
     switch (c.kind) {
       case 'roleAssignment':
         return c.assignmentId;
+      case 'roleEligibility':
+        return c.eligibilityId;
+      case 'groupMembership':
+        return `${c.groupId}/members/${c.memberId}`;
+      case 'pimGroupAccess':
+        return c.instanceId;
+      case 'credentialRemoved':
+        return `${c.ownerId}/${c.credentialType}/${c.keyId}`;
       case 'accountDisabled':
       case 'servicePrincipalDisabled':
         return c.subjectId;
@@ -69,8 +119,14 @@ export function targetOf(change: unknown): string {
     }
   }
   const raw = (change ?? {}) as Record<string, unknown>;
-  const found = [raw.assignmentId, raw.subjectId, raw.roleName, raw.accessKeyId].find(
-    (value) => typeof value === 'string' && value !== '',
-  );
+  const found = [
+    raw.assignmentId,
+    raw.eligibilityId,
+    raw.instanceId,
+    raw.groupId,
+    raw.subjectId,
+    raw.roleName,
+    raw.accessKeyId,
+  ].find((value) => typeof value === 'string' && value !== '');
   return typeof found === 'string' ? found : 'unknown';
 }

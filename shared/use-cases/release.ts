@@ -1,16 +1,17 @@
 import type { ActionOutcome, RestorableChange } from '../domain/containment.ts';
 import type { Detection } from '../domain/detection.ts';
 import type { InvalidInputError } from '../domain/errors.ts';
-import type { LedgerRecord } from '../domain/ledger/record.ts';
 import { parseRestorableChange, restoreActionOf, targetOf } from '../domain/restorable-change.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { LedgerReader, LedgerWriter } from '../ports/ledger.ts';
+import { incidentRecords } from './incident-records.ts';
 
 export interface ReleaseRequest {
   incidentId: string;
   requestedBy: string;
-  justification: string;
+  /** Why the operator releases (recorded; passed to the provider as its justification). */
+  reason: string;
 }
 
 export type ReleaseResult =
@@ -34,6 +35,17 @@ export async function release(request: ReleaseRequest, deps: ReleaseDeps): Promi
   const received = records.find((r) => r.kind === 'detection.received');
   const detection = received?.data.detection as Detection | undefined;
   if (!detection) return { status: 'unknownIncident', incidentId: request.incidentId };
+  const requestedAt = deps.clock.now().toISOString();
+  // Who asked, when and why, before anything is put back.
+  await deps.ledger.append(request.incidentId, [
+    {
+      kind: 'release.requested',
+      stepKey: `release:requested:${requestedAt}`,
+      subjectId: detection.subject.id,
+      status: 'requested',
+      data: { by: request.requestedBy, at: requestedAt, reason: request.reason },
+    },
+  ]);
 
   const restored = new Set(
     records
@@ -86,7 +98,7 @@ export async function release(request: ReleaseRequest, deps: ReleaseDeps): Promi
           subject: detection.subject,
           changes,
           requestedBy: request.requestedBy,
-          justification: request.justification,
+          justification: request.reason,
         });
   const outcomes = [...restoredNow, ...refusals];
   await deps.ledger.append(
@@ -102,23 +114,12 @@ export async function release(request: ReleaseRequest, deps: ReleaseDeps): Promi
           ...outcome,
           ...(change ? { change } : {}),
           requestedBy: request.requestedBy,
-          justification: request.justification,
+          reason: request.reason,
         },
       };
     }),
   );
   return { status: 'released', incidentId: request.incidentId, outcomes };
-}
-
-async function incidentRecords(reader: LedgerReader, incidentId: string): Promise<LedgerRecord[]> {
-  const records: LedgerRecord[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await reader.query({ incidentId }, pageToken);
-    records.push(...page.records);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return records;
 }
 
 /** A containment record's `restore` list as recorded: anything else is one malformed entry. */
@@ -149,5 +150,13 @@ function changeKey(change: RestorableChange): string {
       return `awsDenyPolicy:${change.roleName}:${change.policyName}`;
     case 'awsAccessKeyDeactivated':
       return `awsAccessKey:${change.accessKeyId}`;
+    case 'roleEligibility':
+      return `eligibility:${change.eligibilityId}`;
+    case 'groupMembership':
+      return `membership:${change.groupId}:${change.memberId}`;
+    case 'pimGroupAccess':
+      return `pimGroup:${change.instanceId}`;
+    case 'credentialRemoved':
+      return `credential:${change.ownerId}:${change.keyId}`;
   }
 }

@@ -8,6 +8,7 @@ import type {
 import type { Control } from '../domain/controls/catalog.ts';
 import type { Detection } from '../domain/detection.ts';
 import {
+  approvalExpiresAt,
   type ContainmentPlan,
   type ContainmentPolicy,
   countsTowardBlastRadius,
@@ -15,6 +16,7 @@ import {
   planContainment,
   skippedOutcomes,
 } from '../domain/guardrails.ts';
+import { canonicalOrThrow } from '../domain/identity.ts';
 import { incidentIdFor } from '../domain/incident.ts';
 import type { LedgerEntry } from '../domain/ledger/record.ts';
 import { type OwnershipMap, resolveOwners } from '../domain/ownership.ts';
@@ -27,6 +29,17 @@ import type { EventPublisher, ResponderEvent } from '../ports/events.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { LedgerWriter } from '../ports/ledger.ts';
 import type { Log } from '../ports/log.ts';
+import type { ProtectedIdentityDirectory } from '../ports/protected-identities.ts';
+import { approvalRequiredEvent } from './approval-notice.ts';
+import { countInWindows } from './blast-radius.ts';
+import {
+  type Contained,
+  type ContainmentLine,
+  containDetection,
+  containmentCompletedEvent,
+  containmentRecords,
+  toLine,
+} from './contain-detection.ts';
 
 /**
  * The respond use case: guardrails, contain, attribute, record, announce.
@@ -43,6 +56,8 @@ export interface RespondInput {
   rawSha256?: string;
   /** The source format the detection was normalized from. */
   sourceFormat?: string;
+  /** Who sent it: caller ARN, SET issuer, or bus source and account. */
+  sender?: string;
 }
 
 export interface RespondDeps {
@@ -50,6 +65,7 @@ export interface RespondDeps {
   identityProviderFor(detection: Detection): IdentityProvider | undefined;
   policy: ContainmentPolicy;
   window: ContainmentWindow;
+  protectedIdentities?: ProtectedIdentityDirectory; // every name, resolved ahead of time
   catalog: readonly Control[];
   ownership: OwnershipMap;
   ledger: LedgerWriter;
@@ -70,14 +86,6 @@ type ResponseStatus =
   | 'dryRun' // planned and recorded, nothing called
   | 'nothingToDo'; // the severity policy runs nothing for this detection
 
-interface ContainmentLine {
-  action: string;
-  target: string;
-  status: ActionOutcome['status'];
-  /** Why it was skipped, or the classified error of a failure. */
-  note?: string;
-}
-
 /** An accountable owner (at least one failed control) and where its ticket goes. */
 interface AccountableOwner {
   ownerRole: OwnerRole;
@@ -94,7 +102,7 @@ export interface RespondResult {
   containment: ContainmentLine[];
   timeToContainMs?: number;
   verification?: VerificationResult;
-  approval?: { required: true; why: string; actions: string[] };
+  approval?: { required: true; why: string; actions: string[]; expiresAt: string };
   findings: Finding[];
   remediation: AccountableOwner[];
   ledger: { records: number; head: string; appended: number; duplicates: number };
@@ -114,57 +122,38 @@ export class RetryableContainmentError extends Error {
   }
 }
 
-export async function respond(input: RespondInput, deps: RespondDeps): Promise<RespondResult> {
+export async function respond(given: RespondInput, deps: RespondDeps): Promise<RespondResult> {
+  // Normalizers hand over canonical ids; this holds for any other caller too (idempotent).
+  const input = { ...given, detection: canonicalOrThrow(given.detection) };
   const { detection } = input;
   const receivedAt = deps.clock.now();
   const incidentId = incidentIdFor(detection);
   const provider = deps.identityProviderFor(detection);
   const covered = provider?.coversTenant(detection.tenant.tenantId) === true;
 
+  const names = deps.protectedIdentities?.current();
   const inWindow =
-    covered && countsTowardBlastRadius(detection, deps.policy)
-      ? await deps.window.recordAndCount(
-          detection.tenant.tenantId,
-          incidentId,
-          receivedAt,
-          deps.policy.blastRadius.windowSeconds,
-        )
-      : 0;
-  const plan = planContainment(detection, deps.policy, inWindow);
+    covered && countsTowardBlastRadius(detection, deps.policy, names)
+      ? await countInWindows(deps, detection, incidentId, receivedAt)
+      : { tenant: 0, source: 0 };
+  const plan = planContainment(detection, deps.policy, inWindow, names);
 
-  const session = detection.session?.sessionId
-    ? { sessionId: detection.session.sessionId }
-    : undefined;
-  const containing: Promise<ContainmentResult | undefined> =
+  const containing: Promise<Contained | undefined> =
     covered && provider && plan.run.length > 0
-      ? provider.contain({
-          incidentId,
-          tenantId: detection.tenant.tenantId,
-          subject: detection.subject,
-          detectedAt: detection.detectedAt,
-          actions: plan.run,
-          ...(session ? { session } : {}),
-        })
+      ? containDetection(provider, detection, incidentId, plan.run)
       : Promise.resolve(undefined);
   // Attribution is pure CPU: do it while the containment requests are on the wire.
   const { findings } = attribute(detection, deps.catalog, deps.ownership);
-  const contained = await containing;
-
-  const verification =
-    provider && contained?.outcomes.some((o) => o.status === 'succeeded')
-      ? await provider.verify({
-          tenantId: detection.tenant.tenantId,
-          subject: detection.subject,
-          detectedAt: detection.detectedAt,
-          ...(session ? { session } : {}),
-        })
-      : undefined;
+  const ran = await containing;
+  const contained: ContainmentResult | undefined = ran?.contained;
+  const verification = ran?.verification;
 
   const at = receivedAt.toISOString();
   const outcomes = [...(contained?.outcomes ?? []), ...visibleSkips(plan, at)];
   const mode: ResponseMode = plan.dryRun ? 'dry-run' : (provider?.mode ?? deps.mode);
   const status = statusOf(plan, covered, contained);
   const scopes = ticketScopes(findings, resolveOwners(deps.ownership, detection));
+  const expiresAt = approvalExpiresAt(deps.policy, detection.severity, receivedAt);
 
   const entries = ledgerEntries({
     input,
@@ -175,6 +164,7 @@ export async function respond(input: RespondInput, deps: RespondDeps): Promise<R
     findings,
     at,
     mode,
+    expiresAt,
   });
   const appendResult = await deps.ledger.append(incidentId, entries);
 
@@ -196,11 +186,16 @@ export async function respond(input: RespondInput, deps: RespondDeps): Promise<R
   if (contained?.timeToContainMs !== undefined) result.timeToContainMs = contained.timeToContainMs;
   if (verification) result.verification = verification;
   if (plan.approval.required) {
-    result.approval = { required: true, why: plan.approval.why, actions: plan.approval.actions };
+    result.approval = {
+      required: true,
+      why: plan.approval.why,
+      actions: plan.approval.actions,
+      expiresAt,
+    };
   }
 
   await deps.events.publish(
-    responderEvents({ result, detection, plan, outcomes, scopes, findings }),
+    responderEvents({ result, detection, plan, outcomes, scopes, findings, expiresAt }),
   );
   deps.log.info('detection handled', {
     incidentId,
@@ -251,17 +246,6 @@ function statusOf(
   return 'nothingToDo';
 }
 
-function toLine(outcome: ActionOutcome): ContainmentLine {
-  const line: ContainmentLine = {
-    action: outcome.action,
-    target: outcome.target,
-    status: outcome.status,
-  };
-  if (outcome.status === 'skipped') line.note = `${outcome.reason}: ${outcome.why}`;
-  if (outcome.status === 'failed') line.note = `${outcome.error.class}: ${outcome.error.message}`;
-  return line;
-}
-
 function accountableOwner(scope: TicketScope): AccountableOwner {
   return {
     ownerRole: scope.ownerRole,
@@ -276,12 +260,13 @@ function ledgerEntries(context: {
   plan: ContainmentPlan;
   covered: boolean;
   outcomes: ActionOutcome[];
-  verification: VerificationResult | undefined;
+  verification: Contained['verification'];
   findings: Finding[];
   at: string;
   mode: ResponseMode;
+  expiresAt: string;
 }): LedgerEntry[] {
-  const { input, plan, covered, outcomes, verification, findings, at, mode } = context;
+  const { input, plan, covered, outcomes, verification, findings, at, mode, expiresAt } = context;
   const { detection } = input;
   const subjectId = detection.subject.id;
   const entries: LedgerEntry[] = [
@@ -294,6 +279,7 @@ function ledgerEntries(context: {
         receivedAt: at,
         mode,
         sourceFormat: input.sourceFormat ?? 'native',
+        sender: input.sender ?? 'unknown',
         ...(input.sourceEventId ? { sourceEventId: input.sourceEventId } : {}),
         ...(input.rawSha256 ? { rawSha256: input.rawSha256 } : {}),
       },
@@ -334,28 +320,14 @@ function ledgerEntries(context: {
         causes: plan.approval.causes,
         actions: plan.approval.actions,
         why: plan.approval.why,
+        severity: detection.severity,
+        expiresAt,
+        // A burst is one request: later holds are recorded against the announcing one.
+        announced: announcesApproval(plan),
       },
     });
   }
-  for (const outcome of outcomes) {
-    entries.push({
-      kind: 'containment.action',
-      // A later attempt with another outcome is a new record; the same outcome again is not.
-      stepKey: `containment:${outcome.action}:${outcome.target}:${outcome.status}`,
-      subjectId,
-      status: outcome.status,
-      data: { ...outcome, mode },
-    });
-  }
-  if (verification) {
-    entries.push({
-      kind: 'containment.verified',
-      stepKey: `verification:${verification.verified}`,
-      subjectId,
-      status: verification.verified ? 'verified' : 'notVerified',
-      data: { ...verification },
-    });
-  }
+  entries.push(...containmentRecords(subjectId, outcomes, verification, mode));
   for (const finding of findings) {
     entries.push({
       kind: 'finding',
@@ -378,23 +350,14 @@ function responderEvents(context: {
   outcomes: ActionOutcome[];
   scopes: TicketScope[];
   findings: Finding[];
+  expiresAt: string;
 }): ResponderEvent[] {
-  const { result, detection, plan, outcomes, scopes, findings } = context;
+  const { result, detection, plan, outcomes, scopes, findings, expiresAt } = context;
   const events: ResponderEvent[] = [];
   if (plan.approval.required && announcesApproval(plan)) {
-    events.push({
-      detailType: 'Approval Required',
-      detail: {
-        incidentId: result.incidentId,
-        detectionId: result.detectionId,
-        tenantId: detection.tenant.tenantId,
-        subject: detection.subject,
-        causes: plan.approval.causes,
-        actions: plan.approval.actions,
-        why: plan.approval.why,
-        blastRadius: plan.blastRadius,
-      },
-    });
+    events.push(
+      approvalRequiredEvent({ incidentId: result.incidentId, detection, plan, expiresAt }),
+    );
   }
   for (const scope of scopes) {
     const request: RemediationRequest = {
@@ -408,27 +371,25 @@ function responderEvents(context: {
     };
     events.push({ detailType: 'Remediation Requested', detail: { ...request } });
   }
-  events.push({
-    detailType: 'Containment Completed',
-    detail: {
+  events.push(
+    containmentCompletedEvent({
       incidentId: result.incidentId,
       detectionId: result.detectionId,
       mode: result.mode,
       status: result.status,
-      tenantId: detection.tenant.tenantId,
-      subject: detection.subject,
       containment: result.containment,
       ...(result.timeToContainMs !== undefined ? { timeToContainMs: result.timeToContainMs } : {}),
       ...(result.verification ? { verification: result.verification } : {}),
+      ledger: result.ledger,
+      detection,
       findings: {
         failed: findings.filter((f) => f.status === 'failed').length,
         held: findings.filter((f) => f.status === 'held').length,
         undetermined: findings.filter((f) => f.status === 'undetermined').length,
       },
       owners: result.remediation,
-      ledger: result.ledger,
-    },
-  });
+    }),
+  );
   return events;
 }
 

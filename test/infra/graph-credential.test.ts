@@ -25,7 +25,7 @@ function functionId(template: ReturnType<typeof synthesizeStack>['template'], na
 }
 
 describe('the Graph credential in AWS', () => {
-  it('federated (default): respond and release may mint Entra-audience tokens of 5 minutes at most, and read no Graph secret', () => {
+  it('federated (default): the Graph actors may mint Entra-audience tokens of 5 minutes at most, and read no Graph secret', () => {
     const { template } = synthesizeStack({ tenants: [TENANT], graphClientId: CLIENT });
     for (const name of ACTORS) {
       const [role] = roleOf(template, name);
@@ -62,6 +62,7 @@ describe('the Graph credential in AWS', () => {
     expect(minting.map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
       'ContainmentReleaseRole',
       'ContainmentRespondRole',
+      'ContainmentWatchFunctionRole',
     ]);
     expect(template.toJSON().Outputs).not.toHaveProperty('GraphSecretArn');
   });

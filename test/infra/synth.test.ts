@@ -127,6 +127,7 @@ describe('synthesizing the app', () => {
       'CheckpointFunction',
       'ContainmentRelease',
       'ContainmentRespond',
+      'ContainmentWatchFunction',
       'IntakeIntakeApi',
       'TicketsOpenTickets',
     ]);

@@ -6,13 +6,20 @@ import { type HttpRequest, type HttpResponse, json } from './types.ts';
 
 const ROUTE = /^\/v1\/incidents\/([A-Za-z0-9-]{1,128})\/release\/?$/;
 
-const releaseBodySchema = z.object({
-  justification: z.string().check(z.minLength(10), z.maxLength(2000)),
-});
+const text = () => z.string().check(z.minLength(10), z.maxLength(2000));
+// `reason`, the word of every operator decision; `justification`, its older name, stays accepted.
+const releaseBodySchema = z
+  .object({ reason: z.optional(text()), justification: z.optional(text()) })
+  .check(
+    z.refine((body) => body.reason !== undefined || body.justification !== undefined, {
+      message: 'give the reason for the release',
+      path: ['reason'],
+    }),
+  );
 
 /**
- * `POST /v1/incidents/{id}/release` `{"justification": "..."}`: the operator's restore after
- * investigation (IAM auth, a separate role). `requestedBy` is the authenticated caller.
+ * `POST /v1/incidents/{id}/release` `{"reason": "..."}`: the operator's restore after
+ * investigation (IAM auth, the operator's role). `requestedBy` is the authenticated caller.
  */
 export function createReleaseApi(deps: ReleaseDeps) {
   return async (request: HttpRequest, requestedBy: string): Promise<HttpResponse> => {
@@ -36,7 +43,11 @@ export function createReleaseApi(deps: ReleaseDeps) {
       });
     }
     const result = await release(
-      { incidentId: match[1], requestedBy, justification: parsed.value.justification },
+      {
+        incidentId: match[1],
+        requestedBy,
+        reason: parsed.value.reason ?? parsed.value.justification ?? '',
+      },
       deps,
     );
     return json(result.status === 'unknownIncident' ? 404 : 200, result);
