@@ -111,8 +111,18 @@ const responderContextSchema = z
     trustedPrincipals: z._default(z.array(awsPrincipal()).check(z.maxLength(100)), []),
     /** Okta Log Streaming partner event sources (each has its partner event bus). */
     oktaEventSources: z._default(z.array(oktaEventSource()).check(z.maxLength(20)), []),
-    /** Entra tenant ids the Graph credentials secret covers. */
+    /** Entra tenant ids the responder contains in. */
     tenants: z._default(z.array(entraTenantId()).check(z.maxLength(1000)), []),
+    /**
+     * How the app proves itself to Entra: `federated` (default) with AWS STS web identity
+     * tokens (IAM outbound identity federation), no secret stored; `secret`, the Graph
+     * credentials secret holding a certificate or client secret per tenant.
+     */
+    graphCredential: z._default(z.enum(['federated', 'secret']), 'federated'),
+    /** The app registration's application (client) id, for the federated credential. */
+    graphClientId: z.optional(entraTenantId()),
+    /** Pre-initialized respond instances (0 = off): no cold start, billed while idle. */
+    respondProvisionedConcurrency: z._default(z.int().check(z.gte(0), z.lte(100)), 0),
     ownershipMapPath: z._default(filePath(), DEFAULT_CONFIG_PATHS.ownershipMapPath),
     containmentPolicyPath: z._default(filePath(), DEFAULT_CONFIG_PATHS.containmentPolicyPath),
     ticketSlaPath: z._default(filePath(), DEFAULT_CONFIG_PATHS.ticketSlaPath),
@@ -171,6 +181,17 @@ const responderContextSchema = z
     z.refine((c) => !(c.alarmEmail && c.alarmTopicArn), {
       message: 'give alarmEmail or alarmTopicArn, not both',
       path: ['alarmTopicArn'],
+    }),
+    z.refine(
+      (c) => c.graphCredential !== 'federated' || c.tenants.length === 0 || c.graphClientId,
+      {
+        message: 'required when graphCredential is federated and tenants are given',
+        path: ['graphClientId'],
+      },
+    ),
+    z.refine((c) => c.respondProvisionedConcurrency <= c.maxConcurrency, {
+      message: 'must not exceed maxConcurrency (more instances would never be used)',
+      path: ['respondProvisionedConcurrency'],
     }),
   );
 
@@ -233,6 +254,7 @@ const ARRAY_KEYS: ReadonlySet<string> = new Set([
 const INTEGER_KEYS: ReadonlySet<string> = new Set([
   'maxConcurrency',
   'logRetentionDays',
+  'respondProvisionedConcurrency',
   'watchIntervalMinutes',
   'checkpointRetentionDays',
 ]);

@@ -155,7 +155,8 @@ export class RevocationResponderStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.intake.api.url });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
-    new CfnOutput(this, 'GraphSecretArn', { value: this.containment.graphSecret.secretArn });
+    const graphSecret = this.containment.graphSecret;
+    if (graphSecret) new CfnOutput(this, 'GraphSecretArn', { value: graphSecret.secretArn });
     new CfnOutput(this, 'TicketSecretArn', { value: this.tickets.ticketSecret.secretArn });
     new CfnOutput(this, 'AuditorRoleArn', { value: this.auditorApi.auditorRole.roleArn });
     new CfnOutput(this, 'ReleaseOperatorRoleArn', {

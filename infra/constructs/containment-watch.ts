@@ -6,7 +6,11 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import type { ResponderConfig } from '../config.ts';
 import { acknowledgeNag } from '../nag.ts';
-import { type Containment, grantAwsIamContainment } from './containment.ts';
+import {
+  type Containment,
+  FEDERATED_WILDCARD_REASON,
+  grantAwsIamContainment,
+} from './containment.ts';
 import type { LedgerTable } from './ledger-table.ts';
 import { ResponderFunction } from './responder-function.ts';
 
@@ -41,12 +45,13 @@ export class ContainmentWatch extends Construct {
       logRetentionDays: config.logRetentionDays,
       // A run ends before the next one starts; what it did not reach, the next run checks.
       timeout: Duration.minutes(Math.min(5, config.watchIntervalMinutes)),
+      ...(containment.graphSecret ? {} : { wildcardReason: FEDERATED_WILDCARD_REASON }),
       environment: {
         ...identityEnvironment,
         WATCH_INTERVAL_MINUTES: String(config.watchIntervalMinutes),
       },
     });
-    containment.graphSecret.grantRead(this.watch);
+    containment.grantGraphCredential(this.watch);
     ledger.grantWatch(this.watch);
     grantAwsIamContainment(this.watch, [containment.respond, containment.release, this.watch]);
 

@@ -24,6 +24,13 @@ const IAM_USER_CONTAINMENT_ACTIONS = ['iam:UpdateAccessKey', 'iam:ListAccessKeys
 
 const RESPOND_TIMEOUT = Duration.seconds(30);
 
+/** The audience Entra expects of a federated credential's token; the IAM grant pins it. */
+const ENTRA_FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
+/** Web identity tokens live five minutes at most (the assertion is used at once). */
+const FEDERATION_TOKEN_MAX_SECONDS = 300;
+export const FEDERATED_WILDCARD_REASON =
+  'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and sts:GetWebIdentityToken support no resource-level permissions, and the token grant is pinned by condition to the Entra token-exchange audience and a 300-second lifetime.';
+
 export interface ContainmentProps {
   config: ResponderConfig;
   embeddedConfig: string;
@@ -39,7 +46,8 @@ export interface ContainmentProps {
  */
 export class Containment extends Construct {
   readonly state: StateTable;
-  readonly graphSecret: secretsmanager.Secret;
+  /** Only with `graphCredential: secret`; the federated credential stores nothing. */
+  readonly graphSecret: secretsmanager.Secret | undefined;
   readonly respondQueue: WorkQueue;
   readonly respond: ResponderFunction;
   readonly release: ResponderFunction;
@@ -52,16 +60,21 @@ export class Containment extends Construct {
 
     this.state = new StateTable(this, 'State', { encryptionKey: dataKey });
 
-    this.graphSecret = new secretsmanager.Secret(this, 'GraphCredentials', {
-      description:
-        'Microsoft Graph app credentials per Entra tenant: {"tenants":[{"tenantId","clientId","certificatePem"|"clientSecret"}]}. Put the value after deploy.',
-      encryptionKey: dataKey,
-    });
-    acknowledgeNag(
-      this.graphSecret,
-      'AwsSolutions-SMG4',
-      'The Graph client secret or certificate is issued and rotated in Entra ID, then put here by the operator; a Secrets Manager rotation Lambda cannot mint Entra credentials.',
-    );
+    const federated = config.graphCredential === 'federated';
+    this.graphSecret = federated
+      ? undefined
+      : new secretsmanager.Secret(this, 'GraphCredentials', {
+          description:
+            'Microsoft Graph app credentials per Entra tenant: {"tenants":[{"tenantId","clientId","certificatePem"|"clientSecret"}]}. Put the value after deploy.',
+          encryptionKey: dataKey,
+        });
+    if (this.graphSecret) {
+      acknowledgeNag(
+        this.graphSecret,
+        'AwsSolutions-SMG4',
+        'The Graph client secret or certificate is issued and rotated in Entra ID, then put here by the operator; a Secrets Manager rotation Lambda cannot mint Entra credentials.',
+      );
+    }
 
     this.respondQueue = new WorkQueue(this, 'RespondQueue', {
       encryptionKey: dataKey,
@@ -70,7 +83,12 @@ export class Containment extends Construct {
 
     // What both actors need to reach identities: Graph (per tenant) and AWS IAM (this account).
     const actorEnvironment: Record<string, string> = {
-      GRAPH_SECRET_ARN: this.graphSecret.secretArn,
+      GRAPH_CREDENTIAL: config.graphCredential,
+      ...(this.graphSecret
+        ? { GRAPH_SECRET_ARN: this.graphSecret.secretArn }
+        : config.graphClientId
+          ? { ENTRA_CLIENT_ID: config.graphClientId }
+          : {}),
       GRAPH_BASE_URL: config.graphBaseUrl,
       ENTRA_AUTHORITY_HOST: config.entraAuthorityHost,
       ENTRA_TENANT_IDS: config.tenants.join(','),
@@ -87,13 +105,23 @@ export class Containment extends Construct {
       description: 'Contains a stolen session: revoke, isolate, attribute, ledger, events',
       embeddedConfig: props.embeddedConfig,
       logRetentionDays: config.logRetentionDays,
-      // More memory is more CPU: a faster cold start on the path that must finish in a second.
-      memorySize: 512,
+      // 256 MB holds the mass incident with V8's heap sized for it (bench `memory` measures
+      // these exact flags: peak RSS, nothing lost); the semi-space is kept so scavenges stay cheap.
+      memorySize: 256,
+      ...(federated ? { wildcardReason: FEDERATED_WILDCARD_REASON } : {}),
+      nodeOptions: '--max-old-space-size=128 --max-semi-space-size=16',
       timeout: RESPOND_TIMEOUT,
       // The normalizer refuses native detections from other sources (defence in depth).
       environment: { ...actorEnvironment, TRUSTED_EVENT_SOURCES: config.trustedSources.join(',') },
     });
-    this.respond.addEventSource(
+    // Opt-in provisioned concurrency: the queue then invokes an alias with warm instances.
+    const respondTarget =
+      config.respondProvisionedConcurrency > 0
+        ? this.respond.addAlias('live', {
+            provisionedConcurrentExecutions: config.respondProvisionedConcurrency,
+          })
+        : this.respond;
+    respondTarget.addEventSource(
       new SqsEventSource(this.respondQueue.queue, {
         batchSize: 10,
         reportBatchItemFailures: true,
@@ -110,16 +138,42 @@ export class Containment extends Construct {
       // Called through API Gateway, which stops waiting at 29 seconds.
       timeout: Duration.seconds(28),
       environment: actorEnvironment,
+      ...(federated ? { wildcardReason: FEDERATED_WILDCARD_REASON } : {}),
     });
 
     const actors = [this.respond, this.release];
     for (const fn of actors) {
-      this.graphSecret.grantRead(fn);
+      this.grantGraphCredential(fn);
       this.state.grantStateAccess(fn);
       ledger.grantAppend(fn);
       grantAwsIamContainment(fn, actors);
     }
   }
+
+  /** Lets a Graph actor prove the app: read the Graph secret, or mint web identity tokens. */
+  grantGraphCredential(fn: ResponderFunction): void {
+    if (this.graphSecret) this.graphSecret.grantRead(fn);
+    else grantWebIdentityToken(fn);
+  }
+}
+
+/**
+ * IAM outbound identity federation: the role may mint web identity tokens only for Entra's
+ * token exchange audience, valid five minutes at most (a token for another audience could
+ * sign in elsewhere as this role).
+ */
+function grantWebIdentityToken(fn: ResponderFunction): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'FederatedGraphCredential',
+      actions: ['sts:GetWebIdentityToken'],
+      resources: ['*'],
+      conditions: {
+        'ForAllValues:StringEquals': { 'sts:IdentityTokenAudience': ENTRA_FEDERATION_AUDIENCE },
+        NumericLessThanEquals: { 'sts:DurationSeconds': FEDERATION_TOKEN_MAX_SECONDS },
+      },
+    }),
+  );
 }
 
 /**

@@ -39,8 +39,12 @@ export interface ResponderFunctionProps {
   environment?: Record<string, string>;
   /** @default 256 */
   memorySize?: number;
+  /** Node flags after `--enable-source-maps`, e.g. a V8 heap cap under the memory size. */
+  nodeOptions?: string;
   /** @default 30 seconds */
   timeout?: Duration;
+  /** Why `Resource::*` grants are needed, when the role holds more of them than X-Ray's. */
+  wildcardReason?: string;
   /** Caps this function's concurrency; unset leaves it on the account's pool. */
   reservedConcurrentExecutions?: number;
 }
@@ -88,7 +92,7 @@ export class ResponderFunction extends NodejsFunction {
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: ['--enable-source-maps', props.nodeOptions].filter(Boolean).join(' '),
         ...props.environment,
       },
       bundling: {
@@ -115,7 +119,8 @@ export class ResponderFunction extends NodejsFunction {
     acknowledgeNag(
       role,
       'AwsSolutions-IAM5[Resource::*]',
-      'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
+      props.wildcardReason ??
+        'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
     );
   }
 }

@@ -12,6 +12,7 @@ import { DynamoDbLedgerStore } from '../adapters/dynamodb/ledger-store.ts';
 import { DynamoDbReplayGuard } from '../adapters/dynamodb/replay-guard.ts';
 import { EventBridgePublisher } from '../adapters/eventbridge/publisher.ts';
 import { parseEntraConfig } from '../adapters/graph/config.ts';
+import { awsWebIdentityAssertion } from '../adapters/graph/credentials/aws-web-identity.ts';
 import { EntraIdentityProvider } from '../adapters/graph/entra-identity-provider.ts';
 import { GraphProtectedIdentityResolver } from '../adapters/graph/protected-identity-resolver.ts';
 import { limitsForShare } from '../adapters/graph/rate-limiter.ts';
@@ -43,7 +44,37 @@ import type { WatchDeps } from '../use-cases/watch-containment.ts';
  * validated configuration. Handlers stay thin; tests build the same use cases with local parts.
  */
 
-/** Reads the Graph credentials secret: `{"tenants":[{tenantId, clientId, clientSecret|certificatePem}]}`. */
+/**
+ * The Graph tenants and how the app proves itself: `federated`, each tenant of ENTRA_TENANT_IDS
+ * with ENTRA_CLIENT_ID and an AWS STS web identity token (nothing read from Secrets Manager);
+ * `secret`, the Graph credentials secret `{"tenants":[{tenantId, clientId, clientSecret|certificatePem}]}`.
+ */
+async function graphTenants(
+  env: LambdaEnv,
+  secrets: SecretsManagerSecretSource,
+): Promise<unknown[]> {
+  if (env.GRAPH_CREDENTIAL === 'federated') {
+    const missing = (['ENTRA_CLIENT_ID', 'AWS_REGION'] as const).filter((k) => !env[k]);
+    if (env.ENTRA_TENANT_IDS.length > 0 && missing.length > 0) {
+      throw new ConfigError(
+        `invalid Lambda environment: ${missing.map((k) => `${k}: required by GRAPH_CREDENTIAL=federated`).join('; ')}`,
+      );
+    }
+    return env.ENTRA_TENANT_IDS.map((tenantId) => ({
+      tenantId,
+      clientId: env.ENTRA_CLIENT_ID,
+      federated: true,
+    }));
+  }
+  if (!env.GRAPH_SECRET_ARN) return [];
+  const text = await secrets.getSecretString(env.GRAPH_SECRET_ARN);
+  try {
+    return (JSON.parse(text) as { tenants?: unknown[] }).tenants ?? [];
+  } catch (error) {
+    throw new ConfigError('the Graph credentials secret is not JSON', { cause: error });
+  }
+}
+
 async function identityProviders(
   env: LambdaEnv,
   secrets: SecretsManagerSecretSource,
@@ -55,38 +86,33 @@ async function identityProviders(
 }> {
   let protectedIdentities: GraphProtectedIdentityResolver | undefined;
   let entra: EntraIdentityProvider | undefined;
-  if (env.GRAPH_SECRET_ARN) {
-    const text = await secrets.getSecretString(env.GRAPH_SECRET_ARN);
-    let tenants: unknown[] = [];
-    try {
-      tenants = (JSON.parse(text) as { tenants?: unknown[] }).tenants ?? [];
-    } catch (error) {
-      throw new ConfigError('the Graph credentials secret is not JSON', { cause: error });
+  const tenants = await graphTenants(env, secrets);
+  if (tenants.length > 0) {
+    const config = parseEntraConfig({
+      graphBaseUrl: env.GRAPH_BASE_URL,
+      authorityHost: env.ENTRA_AUTHORITY_HOST,
+      tenants,
+    });
+    for (const tenant of config.tenants) {
+      for (const value of [tenant.clientSecret, tenant.certificatePem])
+        if (value) secretValues.push(value);
     }
-    if (tenants.length > 0) {
-      const config = parseEntraConfig({
-        graphBaseUrl: env.GRAPH_BASE_URL,
-        authorityHost: env.ENTRA_AUTHORITY_HOST,
-        tenants,
-      });
-      for (const tenant of config.tenants) {
-        for (const value of [tenant.clientSecret, tenant.certificatePem])
-          if (value) secretValues.push(value);
-      }
-      entra = new EntraIdentityProvider({
-        config,
-        mode: 'live',
-        limits: limitsForShare(env.GRAPH_QUOTA_SHARE),
-      });
-      // Sign in now, at cold start, so the revoke call is the first thing a detection waits for;
-      // and know every name of the protected identities before the first detection.
-      await entra.warmUp();
-      protectedIdentities = new GraphProtectedIdentityResolver({
-        policy,
-        tenants: entra.tenantSessions(),
-      });
-      await protectedIdentities.refresh();
-    }
+    entra = new EntraIdentityProvider({
+      config,
+      mode: 'live',
+      limits: limitsForShare(env.GRAPH_QUOTA_SHARE),
+      ...(env.GRAPH_CREDENTIAL === 'federated'
+        ? { federatedAssertion: awsWebIdentityAssertion({ region: env.AWS_REGION ?? '' }) }
+        : {}),
+    });
+    // Sign in now, at cold start, so the revoke call is the first thing a detection waits for;
+    // and know every name of the protected identities before the first detection.
+    await entra.warmUp();
+    protectedIdentities = new GraphProtectedIdentityResolver({
+      policy,
+      tenants: entra.tenantSessions(),
+    });
+    await protectedIdentities.refresh();
   }
   const accountId = process.env.RESPONDER_ACCOUNT_ID;
   const aws = accountId

@@ -30,6 +30,11 @@ const lambdaEnvSchema = z.object({
   STATE_TABLE_NAME: z.optional(name()),
   EVENT_BUS_NAME: z.optional(name()),
   GRAPH_SECRET_ARN: z.optional(name()),
+  /** `federated` (default in AWS): AWS STS web identity tokens prove the app, no secret. */
+  GRAPH_CREDENTIAL: z._default(z.enum(['federated', 'secret']), 'secret'),
+  /** The app registration's client id, for the federated credential. */
+  ENTRA_CLIENT_ID: z.optional(name()),
+  AWS_REGION: z.optional(name()),
   GRAPH_BASE_URL: z._default(z.url({ protocol: /^https$/ }), 'https://graph.microsoft.com'),
   ENTRA_AUTHORITY_HOST: z._default(
     z.url({ protocol: /^https$/ }),

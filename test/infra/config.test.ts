@@ -59,10 +59,14 @@ describe('deployment configuration (cdk.json context)', () => {
         maxConcurrency: '25',
         trustedSources: 'soar.playbook, tines.alerts',
         tenants: '["395979b2-3921-4e47-adf8-f76fc76c27fc"]',
+        graphClientId: '6731de76-14a6-49ae-97bc-6eba6914391e',
         oktaEventSources: '',
+        respondProvisionedConcurrency: '2',
       }),
     );
     expect(config.maxConcurrency).toBe(25);
+    expect(config.respondProvisionedConcurrency).toBe(2);
+    expect(config.graphCredential).toBe('federated');
     expect(config.trustedSources).toEqual(['soar.playbook', 'tines.alerts']);
     expect(config.tenants).toEqual(['395979b2-3921-4e47-adf8-f76fc76c27fc']);
     expect(config.oktaEventSources).toEqual([]);
@@ -70,6 +74,16 @@ describe('deployment configuration (cdk.json context)', () => {
 
   it.each([
     [{ maxConcurrency: 1 }, 'maxConcurrency'],
+    [
+      { tenants: ['395979b2-3921-4e47-adf8-f76fc76c27fc'] },
+      'graphClientId: required when graphCredential is federated',
+    ],
+    [{ graphCredential: 'password' }, 'graphCredential'],
+    [{ respondProvisionedConcurrency: -1 }, 'respondProvisionedConcurrency'],
+    [
+      { respondProvisionedConcurrency: 20, maxConcurrency: 10 },
+      'respondProvisionedConcurrency: must not exceed maxConcurrency',
+    ],
     [{ maxConcurrency: 'many' }, 'maxConcurrency'],
     [{ trustedSources: ['aws.guardduty'] }, 'trustedSources[0]: sources starting with aws.'],
     [

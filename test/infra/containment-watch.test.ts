@@ -90,11 +90,13 @@ describe('watch-containment schedule', () => {
     expect(indexes[0]).toContain(`/index/${LEDGER_INDEX.containments}`);
     const denied = statements.filter((s) => s.Effect === 'Deny').flatMap(actionsOf);
     expect(denied).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:DeleteItem']));
-    // It re-checks and re-contains like respond: Graph secret, IAM containment, the bus.
+    // It re-checks and re-contains like respond: the Graph credential (federated by default:
+    // web identity tokens, no secret), IAM containment, the bus.
     const actions = allowed.flatMap(actionsOf);
+    expect(actions).not.toContain('secretsmanager:GetSecretValue');
     expect(actions).toEqual(
       expect.arrayContaining([
-        'secretsmanager:GetSecretValue',
+        'sts:GetWebIdentityToken',
         'iam:GetRolePolicy',
         'iam:PutRolePolicy',
         'iam:ListAccessKeys',

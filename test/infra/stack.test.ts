@@ -37,7 +37,6 @@ const ids = {
   ticketDlq: '',
   bus: '',
   ledger: '',
-  graphSecret: '',
   ticketSecret: '',
   pageTokenSecret: '',
 };
@@ -52,11 +51,6 @@ beforeAll(() => {
   ids.ticketDlq = logicalIdOf(template, 'AWS::SQS::Queue', 'TicketsTicketQueueDeadLetter');
   ids.bus = logicalIdOf(template, 'AWS::Events::EventBus', 'IntakeBus');
   ids.ledger = logicalIdOf(template, 'AWS::DynamoDB::Table', 'LedgerTable');
-  ids.graphSecret = logicalIdOf(
-    template,
-    'AWS::SecretsManager::Secret',
-    'ContainmentGraphCredentials',
-  );
   ids.ticketSecret = logicalIdOf(
     template,
     'AWS::SecretsManager::Secret',
@@ -310,12 +304,16 @@ describe('IAM least privilege', () => {
     );
   });
 
-  it('lets only respond, release and the watch read the Graph secret, and only open-tickets the ticket secret', () => {
+  it('lets only open-tickets read the ticket secret, and stores no Graph secret (federated credential)', () => {
     const readers = (secretId: string) =>
       Object.keys(roles)
         .filter((name) => allows(roleStatements(name), 'secretsmanager:GetSecretValue', secretId))
         .sort();
-    expect(readers(ids.graphSecret)).toEqual(['release', 'respond', 'watchContainment']);
+    expect(
+      Object.keys(template.findResources('AWS::SecretsManager::Secret')).filter((id) =>
+        id.startsWith('ContainmentGraphCredentials'),
+      ),
+    ).toEqual([]);
     expect(readers(ids.ticketSecret)).toEqual(['openTickets']);
     expect(readers(ids.pageTokenSecret)).toEqual(['ledgerApi']);
   });
@@ -362,15 +360,20 @@ describe('IAM least privilege', () => {
     );
   });
 
-  it('grants no function a wildcard resource except for X-Ray, which has no resource-level permissions', () => {
+  it('grants no function a wildcard resource except for X-Ray and, to the Graph actors, audience-pinned web identity tokens (no resource-level permissions)', () => {
     for (const name of Object.keys(roles)) {
       const wildcard = roleStatements(name).filter(
         (s) => s.Effect === 'Allow' && resourcesOf(s).includes('*'),
       );
+      const federated = ['respond', 'release', 'watchContainment'].includes(name);
       expect(wildcard.flatMap(actionsOf).sort(), name).toEqual([
+        ...(federated ? ['sts:GetWebIdentityToken'] : []),
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
       ]);
+      for (const statement of wildcard.filter((s) => s.Sid === 'FederatedGraphCredential')) {
+        expect(statement.Condition, name).toBeDefined();
+      }
     }
   });
 
@@ -605,7 +608,7 @@ describe('Lambda defaults', () => {
       expect(environmentOf(template, id), id).toMatchObject({
         POWERTOOLS_SERVICE_NAME: 'revocation-responder',
         POWERTOOLS_METRICS_NAMESPACE: 'RevocationResponder',
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: expect.stringMatching(/^--enable-source-maps( |$)/),
         LEDGER_TABLE_NAME: { Ref: ids.ledger },
       });
     }
@@ -617,7 +620,8 @@ describe('Lambda defaults', () => {
         .filter((name) => variable in environmentOf(template, functions[name] as string))
         .sort();
     const actors = ['release', 'respond', 'watchContainment'];
-    expect(holders('GRAPH_SECRET_ARN')).toEqual(actors);
+    expect(holders('GRAPH_SECRET_ARN')).toEqual([]);
+    expect(holders('GRAPH_CREDENTIAL')).toEqual(actors);
     expect(holders('GRAPH_BASE_URL')).toEqual(actors);
     expect(holders('RESPONDER_ACCOUNT_ID')).toEqual(actors);
     // Graph pacing: each of maxConcurrency (default 10) respond instances takes a tenth.
@@ -669,17 +673,17 @@ describe('function environments', () => {
    */
   const REQUIRED: Record<string, readonly (keyof LambdaEnv | 'RESPONDER_ACCOUNT_ID')[]> = {
     // respondRuntime: lambdaEnv(['LEDGER_TABLE_NAME', 'STATE_TABLE_NAME', 'EVENT_BUS_NAME']);
-    // identityProviders: GRAPH_SECRET_ARN (Entra) and RESPONDER_ACCOUNT_ID (AWS IAM).
+    // identityProviders: GRAPH_CREDENTIAL (Entra) and RESPONDER_ACCOUNT_ID (AWS IAM).
     respond: [
       'LEDGER_TABLE_NAME',
       'STATE_TABLE_NAME',
       'EVENT_BUS_NAME',
-      'GRAPH_SECRET_ARN',
+      'GRAPH_CREDENTIAL',
       'TRUSTED_EVENT_SOURCES',
       'RESPONDER_ACCOUNT_ID',
     ],
     // operatorDeps: lambdaEnv(['LEDGER_TABLE_NAME', 'EVENT_BUS_NAME']); the identity providers.
-    release: ['LEDGER_TABLE_NAME', 'EVENT_BUS_NAME', 'GRAPH_SECRET_ARN', 'RESPONDER_ACCOUNT_ID'],
+    release: ['LEDGER_TABLE_NAME', 'EVENT_BUS_NAME', 'GRAPH_CREDENTIAL', 'RESPONDER_ACCOUNT_ID'],
     // intakeApiDeps: ['RESPOND_QUEUE_URL']; ledgerFor; the SET replay guard: ['STATE_TABLE_NAME'].
     intakeApi: ['RESPOND_QUEUE_URL', 'LEDGER_TABLE_NAME', 'STATE_TABLE_NAME'],
     // openTicketsDeps: ['TICKET_SECRET_ARN']; ledgerFor.
@@ -693,7 +697,7 @@ describe('function environments', () => {
     watchContainment: [
       'LEDGER_TABLE_NAME',
       'EVENT_BUS_NAME',
-      'GRAPH_SECRET_ARN',
+      'GRAPH_CREDENTIAL',
       'RESPONDER_ACCOUNT_ID',
       'WATCH_INTERVAL_MINUTES',
     ],
@@ -705,6 +709,8 @@ describe('function environments', () => {
     'STATE_TABLE_NAME',
     'EVENT_BUS_NAME',
     'GRAPH_SECRET_ARN',
+    'GRAPH_CREDENTIAL',
+    'ENTRA_CLIENT_ID',
     'GRAPH_BASE_URL',
     'ENTRA_AUTHORITY_HOST',
     'ENTRA_TENANT_IDS',

@@ -58,6 +58,7 @@ const FULLY_CONFIGURED = {
   trustedPrincipals: [PARTNER_ACCOUNT],
   oktaEventSources: [OKTA],
   tenants: [TENANT],
+  graphClientId: '6731de76-14a6-49ae-97bc-6eba6914391e',
   alarmEmail: 'soc@halvorsenfreight.example',
   ssfTransmitters: TRANSMITTERS,
   auditorPrincipals: [AUDITOR],

@@ -29,13 +29,18 @@ const tenantCredentialSchema = z
     certificatePath: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
     /** The same PEM as text, e.g. read from Secrets Manager. */
     certificatePem: z.optional(z.string().check(z.minLength(1), z.maxLength(65_536))),
+    /** No stored credential: a federated assertion (AWS STS in AWS) proves the app. */
+    federated: z.optional(z.literal(true)),
   })
   .check(
     z.refine(
       (t) =>
-        [t.clientSecret, t.certificatePath, t.certificatePem].filter((v) => v !== undefined)
-          .length === 1,
-      { message: 'give exactly one of clientSecret, certificatePath or certificatePem' },
+        [t.clientSecret, t.certificatePath, t.certificatePem, t.federated].filter(
+          (v) => v !== undefined,
+        ).length === 1,
+      {
+        message: 'give exactly one of clientSecret, certificatePath, certificatePem or federated',
+      },
     ),
   );
 

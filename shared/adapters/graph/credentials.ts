@@ -1,44 +1,37 @@
+import { readFileSync } from 'node:fs';
 import type { Agent } from 'node:https';
+import { ConfigError } from '../../domain/errors.ts';
+import type { TenantCredential } from './config.ts';
+import { certificateAssertion, parseCertificatePem } from './credentials/certificate-assertion.ts';
 import {
   type AccessToken,
-  ClientCertificateCredential,
-  ClientSecretCredential,
-  type ClientSecretCredentialOptions,
-  type GetTokenOptions,
-  type TokenCredential,
-} from '@azure/identity';
-import type { TenantCredential } from './config.ts';
-import { SignInRejectedError, SignInUnavailableError } from './errors.ts';
+  type ClientAuthentication,
+  requestAppToken,
+} from './credentials/token-endpoint.ts';
+import { SignInUnavailableError } from './errors.ts';
+
+export type { AccessToken };
+
+/** Fetches a new app token for one tenant (the client-credentials grant). */
+export type TokenSource = () => Promise<AccessToken>;
 
 /**
  * The app's Graph token per tenant, fetched once and kept until shortly before it expires, so
  * no containment waits for a sign-in (a Lambda fetches it at init with `warmUp`, and the module
  * scope keeps it across invocations). Concurrent callers share one sign-in.
  */
-export class CachedTokenCredential implements TokenCredential {
-  readonly #create: () => TokenCredential;
-  #inner: TokenCredential;
-  readonly #scope: string;
+export class CachedTokenCredential {
+  readonly #fetch: TokenSource;
   readonly #now: () => number;
-  readonly #redact: (text: string) => string;
   #token: AccessToken | undefined;
   #inflight: Promise<AccessToken> | undefined;
 
-  /** `create` makes the @azure/identity credential; a new one starts with an empty MSAL cache. */
-  constructor(
-    create: () => TokenCredential,
-    scope: string,
-    redact: (text: string) => string,
-    now: () => number = Date.now,
-  ) {
-    this.#create = create;
-    this.#inner = create();
-    this.#scope = scope;
-    this.#redact = redact;
+  constructor(fetch: TokenSource, now: () => number = Date.now) {
+    this.#fetch = fetch;
     this.#now = now;
   }
 
-  async getToken(_scopes?: string | string[], _options?: GetTokenOptions): Promise<AccessToken> {
+  async getToken(): Promise<AccessToken> {
     const token = this.#token;
     const now = this.#now();
     if (token && now < this.#refreshAt(token)) return token;
@@ -55,10 +48,9 @@ export class CachedTokenCredential implements TokenCredential {
     await this.getToken();
   }
 
-  /** Graph refused the token (401): forget it, and MSAL's copy, and sign in on the next call. */
+  /** Graph refused the token (401): forget it and sign in on the next call. */
   invalidate(): void {
     this.#token = undefined;
-    this.#inner = this.#create();
   }
 
   #refreshAt(token: AccessToken): number {
@@ -66,18 +58,12 @@ export class CachedTokenCredential implements TokenCredential {
   }
 
   #refresh(): Promise<AccessToken> {
-    this.#inflight ??= this.#inner
-      .getToken(this.#scope)
-      .then(
-        (token) => {
-          if (!token) throw new SignInUnavailableError('the login authority returned no token');
-          this.#token = token;
-          return token;
-        },
-        (error: unknown) => {
-          throw classifySignInError(error, this.#redact);
-        },
-      )
+    this.#inflight ??= this.#fetch()
+      .then((token) => {
+        if (!token.token) throw new SignInUnavailableError('the login authority returned no token');
+        this.#token = token;
+        return token;
+      })
       .finally(() => {
         this.#inflight = undefined;
       });
@@ -85,73 +71,66 @@ export class CachedTokenCredential implements TokenCredential {
   }
 }
 
-/** OAuth error codes that mean the configuration is wrong, not that the authority is down. */
-const REFUSALS = new Set([
-  'invalid_client',
-  'unauthorized_client',
-  'invalid_tenant',
-  'invalid_scope',
-  'invalid_request',
-  'invalid_grant',
-]);
-
-function classifySignInError(error: unknown, redact: (text: string) => string): Error {
-  // @azure/identity wraps MSAL's ServerError (status, errorCode) as the cause.
-  const cause = (error as { cause?: { status?: unknown; errorCode?: unknown } }).cause;
-  const status = (error as { statusCode?: unknown }).statusCode ?? cause?.status;
-  const message = redact(error instanceof Error ? error.message : String(error));
-  const refused =
-    (typeof cause?.errorCode === 'string' && REFUSALS.has(cause.errorCode)) ||
-    (typeof status === 'number' && status >= 400 && status < 500 && status !== 429);
-  return refused ? new SignInRejectedError(message) : new SignInUnavailableError(message);
+export interface TenantCredentialSettings {
+  authorityHost: string;
+  agent: Agent;
+  requestTimeoutMs: number;
+  redact: (text: string) => string;
+  now: () => number;
+  /** The federated client assertion (AWS STS in AWS); required by `federated` tenants. */
+  federatedAssertion?: () => Promise<string>;
 }
 
 /**
- * The @azure/identity credential for one tenant: a certificate when configured (preferred), else
- * a secret. Instance discovery is off so MSAL calls only the configured authority host.
+ * The token source for one tenant: a federated assertion, a certificate, or a secret, exactly
+ * one of which the configuration holds. The certificate is read and parsed here, once, so a
+ * bad one fails at start-up naming the tenant.
  */
 export function createTenantCredential(
   tenant: TenantCredential,
-  authorityHost: string,
-  agent: Agent,
-): TokenCredential {
-  const options: ClientSecretCredentialOptions = {
-    authorityHost,
-    disableInstanceDiscovery: true,
-    additionalPolicies: [
-      {
-        position: 'perCall',
-        policy: {
-          name: 'responderHttpsAgent',
-          // The one keep-alive agent: trusts the configured CA and reuses connections.
-          sendRequest: (request, next) => {
-            request.agent = agent;
-            return next(request);
-          },
-        },
-      },
-    ],
+  scope: string,
+  settings: TenantCredentialSettings,
+): TokenSource {
+  const auth = clientAuthentication(tenant, settings);
+  const spec = {
+    authorityHost: settings.authorityHost,
+    tenantId: tenant.tenantId,
+    clientId: tenant.clientId,
+    scope,
+    agent: settings.agent,
+    timeoutMs: settings.requestTimeoutMs,
+    now: settings.now,
+    redact: settings.redact,
   };
-  if (tenant.certificatePath !== undefined) {
-    return new ClientCertificateCredential(
-      tenant.tenantId,
-      tenant.clientId,
-      { certificatePath: tenant.certificatePath },
-      options,
-    );
+  return () => requestAppToken(spec, auth);
+}
+
+function clientAuthentication(
+  tenant: TenantCredential,
+  settings: TenantCredentialSettings,
+): ClientAuthentication {
+  if (tenant.federated === true) {
+    const assertion = settings.federatedAssertion;
+    if (!assertion) {
+      throw new ConfigError(
+        `tenant ${tenant.tenantId} uses a federated credential, but no assertion source is configured`,
+      );
+    }
+    return { clientAssertion: () => assertion() };
   }
-  if (tenant.certificatePem !== undefined) {
-    return new ClientCertificateCredential(
-      tenant.tenantId,
-      tenant.clientId,
-      { certificate: tenant.certificatePem },
-      options,
-    );
+  if (tenant.certificatePath !== undefined || tenant.certificatePem !== undefined) {
+    let pem = tenant.certificatePem;
+    try {
+      pem ??= readFileSync(tenant.certificatePath ?? '', 'utf8');
+      const key = parseCertificatePem(pem);
+      return { clientAssertion: certificateAssertion(tenant.clientId, key, settings.now) };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new ConfigError(
+        `the client certificate for tenant ${tenant.tenantId} cannot be used (${code ?? (error as Error).message})`,
+        { cause: error },
+      );
+    }
   }
-  return new ClientSecretCredential(
-    tenant.tenantId,
-    tenant.clientId,
-    tenant.clientSecret ?? '',
-    options,
-  );
+  return { clientSecret: tenant.clientSecret ?? '' };
 }

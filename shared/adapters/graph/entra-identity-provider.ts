@@ -50,6 +50,8 @@ export interface EntraIdentityProviderOptions {
   clock?: Clock;
   /** How retries wait; tests pass one that records the delays. */
   sleep?: (ms: number) => Promise<void>;
+  /** The federated client assertion (AWS STS in AWS) for tenants configured `federated`. */
+  federatedAssertion?: () => Promise<string>;
 }
 
 /** Why an action does not apply, where the subject kind alone does not say it. */
@@ -106,6 +108,7 @@ export class EntraIdentityProvider implements IdentityProvider {
       redact,
       now: () => this.#clock.now().getTime(),
       sleep: options.sleep ?? sleepFor,
+      ...(options.federatedAssertion ? { federatedAssertion: options.federatedAssertion } : {}),
     };
     for (const tenant of options.config.tenants) {
       if (tenant.certificatePath !== undefined) {

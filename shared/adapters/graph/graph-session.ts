@@ -5,7 +5,6 @@ import {
   type GraphRequest,
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
-import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { TenantCredential } from './config.ts';
 import { CachedTokenCredential, createTenantCredential } from './credentials.ts';
 import { classifyGraphError, type GraphFailure } from './errors.ts';
@@ -59,6 +58,8 @@ export interface GraphSessionSettings {
   redact: (text: string) => string;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
+  /** The federated client assertion, for tenants configured `federated`. */
+  federatedAssertion?: () => Promise<string>;
 }
 
 /**
@@ -77,12 +78,11 @@ export class GraphTenantSession {
     this.#settings = settings;
     const scope = `${settings.graphBaseUrl}/.default`;
     this.#credential = new CachedTokenCredential(
-      () => createTenantCredential(tenant, settings.authorityHost, settings.agent),
-      scope,
-      settings.redact,
+      createTenantCredential(tenant, scope, settings),
       settings.now,
     );
-    const auth = new TokenCredentialAuthenticationProvider(this.#credential, { scopes: [scope] });
+    const credential = this.#credential;
+    const auth = { getAccessToken: async () => (await credential.getToken()).token };
     this.#client = Client.initWithMiddleware({
       baseUrl: settings.graphBaseUrl,
       defaultVersion: 'v1.0',

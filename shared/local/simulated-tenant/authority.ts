@@ -1,11 +1,20 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { compactVerify, decodeProtectedHeader, importX509 } from 'jose';
+import { createHash, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
+import {
+  compactVerify,
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  importX509,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
 import type { GraphAnswer, SimulatedDirectory } from './directory.ts';
+import type { SeedApplication } from './seed.ts';
 
 /**
  * The simulated tenant's login authority, as MSAL calls it: OpenID metadata and the token
- * endpoint (client credentials with a secret or a certificate assertion). It issues the access
- * tokens the Graph listener accepts.
+ * endpoint (client credentials with a secret, a certificate assertion, or a federated assertion
+ * from a trusted issuer). It issues the access tokens the Graph listener accepts.
  */
 
 export interface LoginAuthorityOptions {
@@ -24,9 +33,20 @@ interface IssuedToken {
 export class LoginAuthority {
   readonly #options: LoginAuthorityOptions;
   readonly #tokens = new Map<string, IssuedToken>();
+  readonly #issuerKeys = new Map<string, Promise<JWTVerifyGetKey>>();
 
   constructor(options: LoginAuthorityOptions) {
     this.#options = options;
+  }
+
+  #keysOf(issuer: string): Promise<JWTVerifyGetKey> {
+    let keys = this.#issuerKeys.get(issuer);
+    if (!keys) {
+      keys = discoverIssuerKeys(issuer);
+      keys.catch(() => this.#issuerKeys.delete(issuer));
+      this.#issuerKeys.set(issuer, keys);
+    }
+    return keys;
   }
 
   /** The client a bearer token was issued to, while it is valid; undefined otherwise. */
@@ -115,8 +135,24 @@ export class LoginAuthority {
     let authenticated = false;
     if (secret !== null) {
       authenticated = app.clientSecrets.includes(secret);
-    } else if (assertion !== null) {
-      authenticated = await verifyAssertion(assertion, app.certificates, clientId, tokenEndpoint);
+    } else if (
+      assertion !== null &&
+      form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+    ) {
+      const issuer = issuerOf(assertion);
+      if (issuer !== undefined && issuer.toLowerCase() !== clientId) {
+        // Not the app's own assertion: a federated identity credential must match it.
+        if (!(await this.#verifyFederated(assertion, issuer, app))) {
+          return oauthError(
+            400,
+            'invalid_client',
+            'AADSTS70021: No matching federated identity record found for presented assertion.',
+          );
+        }
+        authenticated = true;
+      } else {
+        authenticated = await verifyAssertion(assertion, app.certificates, clientId, tokenEndpoint);
+      }
     }
     if (!authenticated) {
       return oauthError(
@@ -141,6 +177,45 @@ export class LoginAuthority {
       },
     };
   }
+
+  async #verifyFederated(
+    assertion: string,
+    issuer: string,
+    app: SeedApplication,
+  ): Promise<boolean> {
+    for (const trusted of app.federatedIdentityCredentials) {
+      if (trusted.issuer !== issuer) continue;
+      try {
+        await jwtVerify(assertion, await this.#keysOf(issuer), {
+          issuer: trusted.issuer,
+          subject: trusted.subject,
+          audience: trusted.audiences,
+          currentDate: this.#options.now(),
+        });
+        return true;
+      } catch {
+        // a bad signature, subject, audience or lifetime: try the next record
+      }
+    }
+    return false;
+  }
+}
+
+function issuerOf(assertion: string): string | undefined {
+  try {
+    const iss = decodeJwt(assertion).iss;
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An issuer's keys from its OpenID discovery document, as Entra resolves a trusted issuer. */
+async function discoverIssuerKeys(issuer: string): Promise<JWTVerifyGetKey> {
+  const response = await fetch(`${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`);
+  const metadata = (await response.json()) as { jwks_uri?: unknown };
+  if (typeof metadata.jwks_uri !== 'string') throw new Error(`${issuer} publishes no jwks_uri`);
+  return createRemoteJWKSet(new URL(metadata.jwks_uri));
 }
 
 function oauthError(status: number, error: string, description: string): GraphAnswer {
@@ -173,13 +248,19 @@ async function verifyAssertion(
   tokenEndpoint: string,
 ): Promise<boolean> {
   let alg: string;
+  let thumbprint: unknown;
   try {
-    alg = decodeProtectedHeader(assertion).alg ?? '';
+    const header = decodeProtectedHeader(assertion);
+    alg = header.alg ?? '';
+    thumbprint = header['x5t#S256'];
   } catch {
     return false;
   }
   for (const pem of certificates) {
     try {
+      // Entra finds the certificate by the thumbprint the header names.
+      const der = new X509Certificate(pem).raw;
+      if (thumbprint !== createHash('sha256').update(der).digest('base64url')) continue;
       const key = await importX509(pem, alg);
       const { payload } = await compactVerify(assertion, key);
       const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;

@@ -32,6 +32,24 @@ const applicationSchema = z.object({
       .check(about('PEM certificates (public part) accepted for client-assertion sign-in.')),
     [],
   ),
+  federatedIdentityCredentials: z._default(
+    z
+      .array(
+        z.object({
+          issuer: z.url(),
+          subject: name(),
+          audiences: z._default(z.array(name()).check(z.minLength(1)), [
+            'api://AzureADTokenExchange',
+          ]),
+        }),
+      )
+      .check(
+        about(
+          'Trusted external issuers (e.g. AWS outbound identity federation): an assertion from the issuer about the subject, for one of the audiences, signs the app in.',
+        ),
+      ),
+    [],
+  ),
   permissions: z
     .array(name())
     .check(about('Granted Graph application permissions, e.g. User.RevokeSessions.All.')),
