@@ -20,6 +20,7 @@ export const FAILURE_CLASSES = [
   'notFound',
   'transient',
   'invalid',
+  'deadline', // the invocation's remaining time ran out before the call could finish: redelivered
 ] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
@@ -69,11 +70,21 @@ export type RestorableChange =
       directoryScopeId: string;
       principalId: string;
       endDateTime?: string;
+      /** When the assignment began, if the provider says: restore skips what began during the attack. */
+      startedAt?: string;
     }
   | { kind: 'accountDisabled'; subjectId: string }
   | { kind: 'servicePrincipalDisabled'; subjectId: string }
   | { kind: 'awsDenyPolicy'; roleName: string; policyName: string }
-  | { kind: 'awsAccessKeyDeactivated'; userName: string; accessKeyId: string };
+  | { kind: 'awsAccessKeyDeactivated'; userName: string; accessKeyId: string }
+  /** A removed secret or certificate: it cannot be put back, restore says to issue a new one. */
+  | {
+      kind: 'credentialRemoved';
+      owner: 'servicePrincipal' | 'application';
+      ownerId: string;
+      credentialType: 'password' | 'key';
+      keyId: string;
+    };
 
 export interface ContainmentRequest {
   incidentId: string;
@@ -84,6 +95,14 @@ export interface ContainmentRequest {
   actions: readonly ContainmentAction[];
   /** Carries evidence the provider may need (e.g. the access key id of a GuardDuty finding). */
   session?: { sessionId?: string; accessKeyId?: string };
+  /**
+   * Write-ahead: an adapter awaits this with the restore data of what it is about to remove,
+   * immediately before each destructive call (or parallel set). If it rejects, the call is not
+   * made and the action fails `transient`. The revoke never waits on it.
+   */
+  recordIntent?: (changes: RestorableChange[]) => Promise<void>;
+  /** Epoch ms by which the adapter must have returned: no retry or wait may run past it. */
+  deadline?: number;
 }
 
 export interface ContainmentResult {
@@ -108,4 +127,6 @@ export interface RestoreRequest {
   changes: readonly RestorableChange[];
   requestedBy: string;
   justification: string;
+  /** AWS: remove the `aws:TokenIssueTime` deny although the role's sessions may still be valid. */
+  force?: boolean;
 }

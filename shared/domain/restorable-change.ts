@@ -19,6 +19,7 @@ const restorableChangeSchema: z.ZodMiniType<RestorableChange> = z.discriminatedU
     directoryScopeId: id(),
     principalId: id(),
     endDateTime: z.optional(z.iso.datetime({ offset: true })),
+    startedAt: z.optional(z.iso.datetime({ offset: true })),
   }),
   z.object({ kind: z.literal('accountDisabled'), subjectId: id() }),
   z.object({ kind: z.literal('servicePrincipalDisabled'), subjectId: id() }),
@@ -27,6 +28,13 @@ const restorableChangeSchema: z.ZodMiniType<RestorableChange> = z.discriminatedU
     kind: z.literal('awsAccessKeyDeactivated'),
     userName: z.string(),
     accessKeyId: z.string(),
+  }),
+  z.object({
+    kind: z.literal('credentialRemoved'),
+    owner: z.enum(['servicePrincipal', 'application']),
+    ownerId: id(),
+    credentialType: z.enum(['password', 'key']),
+    keyId: id(),
   }),
 ]);
 
@@ -45,6 +53,7 @@ export function restoreActionOf(change: unknown): ContainmentAction {
     case 'awsDenyPolicy':
       return 'denyOlderSessions';
     case 'awsAccessKeyDeactivated':
+    case 'credentialRemoved':
       return 'removeCredentials';
     default:
       return 'disableAccount';
@@ -66,6 +75,8 @@ export function targetOf(change: unknown): string {
         return `${c.roleName}/${c.policyName}`;
       case 'awsAccessKeyDeactivated':
         return c.accessKeyId;
+      case 'credentialRemoved':
+        return `${c.ownerId}/${c.credentialType}Credentials/${c.keyId}`;
     }
   }
   const raw = (change ?? {}) as Record<string, unknown>;
@@ -73,4 +84,21 @@ export function targetOf(change: unknown): string {
     (value) => typeof value === 'string' && value !== '',
   );
   return typeof found === 'string' ? found : 'unknown';
+}
+
+/** One stable key per change: the same change recorded twice (intent, then action) is one. */
+export function changeKey(change: RestorableChange): string {
+  switch (change.kind) {
+    case 'roleAssignment':
+      return `role:${change.assignmentId}`;
+    case 'accountDisabled':
+    case 'servicePrincipalDisabled':
+      return `${change.kind}:${change.subjectId}`;
+    case 'awsDenyPolicy':
+      return `awsDenyPolicy:${change.roleName}:${change.policyName}`;
+    case 'awsAccessKeyDeactivated':
+      return `awsAccessKey:${change.accessKeyId}`;
+    case 'credentialRemoved':
+      return `credential:${change.ownerId}:${change.keyId}`;
+  }
 }

@@ -20,13 +20,14 @@ import type { LedgerEntry } from '../domain/ledger/record.ts';
 import { type OwnershipMap, resolveOwners } from '../domain/ownership.ts';
 import type { ProviderMode, ResponseMode } from '../domain/response-mode.ts';
 import { type TicketScope, ticketScopes } from '../domain/tickets/owners.ts';
-import type { RemediationRequest } from '../domain/tickets/remediation-request.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ContainmentWindow } from '../ports/containment-window.ts';
-import type { EventPublisher, ResponderEvent } from '../ports/events.ts';
+import type { EventPublisher } from '../ports/events.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { LedgerWriter } from '../ports/ledger.ts';
 import type { Log } from '../ports/log.ts';
+import { responderEvents } from './respond-events.ts';
+import { startWriteAhead, type WriteAhead } from './write-ahead.ts';
 
 /**
  * The respond use case: guardrails, contain, attribute, record, announce.
@@ -43,6 +44,13 @@ export interface RespondInput {
   rawSha256?: string;
   /** The source format the detection was normalized from. */
   sourceFormat?: string;
+  /** Who delivered it (queue, intake API caller, CLI): recorded with the detection. */
+  caller?: string;
+  /**
+   * Epoch ms by which this invocation must have finished (Lambda: now + remaining time; locally
+   * a configured budget). Containment gets it minus `deadlineMarginMs`, for the ledger and bus.
+   */
+  deadline?: number;
 }
 
 export interface RespondDeps {
@@ -58,7 +66,11 @@ export interface RespondDeps {
   log: Log;
   /** What this deployment acts on when no provider answers for a detection (it then acts on nothing). */
   mode: ProviderMode;
+  /** Kept back from the deadline for what follows containment (ledger, bus); default 3 s. */
+  deadlineMarginMs?: number;
 }
+
+const DEFAULT_DEADLINE_MARGIN_MS = 3_000;
 
 type ResponseStatus =
   | 'contained' // every action that ran succeeded
@@ -135,6 +147,10 @@ export async function respond(input: RespondInput, deps: RespondDeps): Promise<R
   const session = detection.session?.sessionId
     ? { sessionId: detection.session.sessionId }
     : undefined;
+  const at = receivedAt.toISOString();
+  const mode: ResponseMode = plan.dryRun ? 'dry-run' : (provider?.mode ?? deps.mode);
+  const receivedEntry = detectionReceived(input, at, mode);
+  let writeAhead: WriteAhead | undefined;
   const containing: Promise<ContainmentResult | undefined> =
     covered && provider && plan.run.length > 0
       ? provider.contain({
@@ -144,8 +160,14 @@ export async function respond(input: RespondInput, deps: RespondDeps): Promise<R
           detectedAt: detection.detectedAt,
           actions: plan.run,
           ...(session ? { session } : {}),
+          recordIntent: (changes) => (writeAhead as WriteAhead).recordIntent(changes),
+          ...(input.deadline === undefined
+            ? {}
+            : { deadline: input.deadline - (deps.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS) }),
         })
       : Promise.resolve(undefined);
+  // Started once the revoke is under way, never awaited in front of it.
+  writeAhead = startWriteAhead(deps.ledger, incidentId, receivedEntry, deps.clock);
   // Attribution is pure CPU: do it while the containment requests are on the wire.
   const { findings } = attribute(detection, deps.catalog, deps.ownership);
   const contained = await containing;
@@ -160,22 +182,15 @@ export async function respond(input: RespondInput, deps: RespondDeps): Promise<R
         })
       : undefined;
 
-  const at = receivedAt.toISOString();
   const outcomes = [...(contained?.outcomes ?? []), ...visibleSkips(plan, at)];
-  const mode: ResponseMode = plan.dryRun ? 'dry-run' : (provider?.mode ?? deps.mode);
   const status = statusOf(plan, covered, contained);
   const scopes = ticketScopes(findings, resolveOwners(deps.ownership, detection));
 
-  const entries = ledgerEntries({
-    input,
-    plan,
-    covered,
-    outcomes,
-    verification,
-    findings,
-    at,
-    mode,
-  });
+  const receivedFailed = (await writeAhead.received) instanceof Error;
+  const entries = [
+    ...(receivedFailed ? [receivedEntry] : []),
+    ...ledgerEntries({ input, plan, covered, outcomes, verification, findings, mode }),
+  ];
   const appendResult = await deps.ledger.append(incidentId, entries);
 
   const result: RespondResult = {
@@ -271,6 +286,25 @@ function accountableOwner(scope: TicketScope): AccountableOwner {
   };
 }
 
+/** The first record of an incident: what was received, from whom, and the raw payload's hash. */
+function detectionReceived(input: RespondInput, at: string, mode: ResponseMode): LedgerEntry {
+  const { detection } = input;
+  return {
+    kind: 'detection.received',
+    stepKey: 'detection',
+    subjectId: detection.subject.id,
+    data: {
+      detection,
+      receivedAt: at,
+      mode,
+      caller: input.caller ?? 'unknown',
+      sourceFormat: input.sourceFormat ?? 'native',
+      ...(input.sourceEventId ? { sourceEventId: input.sourceEventId } : {}),
+      ...(input.rawSha256 ? { rawSha256: input.rawSha256 } : {}),
+    },
+  };
+}
+
 function ledgerEntries(context: {
   input: RespondInput;
   plan: ContainmentPlan;
@@ -278,27 +312,12 @@ function ledgerEntries(context: {
   outcomes: ActionOutcome[];
   verification: VerificationResult | undefined;
   findings: Finding[];
-  at: string;
   mode: ResponseMode;
 }): LedgerEntry[] {
-  const { input, plan, covered, outcomes, verification, findings, at, mode } = context;
+  const { input, plan, covered, outcomes, verification, findings, mode } = context;
   const { detection } = input;
   const subjectId = detection.subject.id;
-  const entries: LedgerEntry[] = [
-    {
-      kind: 'detection.received',
-      stepKey: 'detection',
-      subjectId,
-      data: {
-        detection,
-        receivedAt: at,
-        mode,
-        sourceFormat: input.sourceFormat ?? 'native',
-        ...(input.sourceEventId ? { sourceEventId: input.sourceEventId } : {}),
-        ...(input.rawSha256 ? { rawSha256: input.rawSha256 } : {}),
-      },
-    },
-  ];
+  const entries: LedgerEntry[] = [];
   if (!covered) {
     entries.push({
       kind: 'detection.notCovered',
@@ -369,77 +388,4 @@ function ledgerEntries(context: {
     });
   }
   return entries;
-}
-
-function responderEvents(context: {
-  result: RespondResult;
-  detection: Detection;
-  plan: ContainmentPlan;
-  outcomes: ActionOutcome[];
-  scopes: TicketScope[];
-  findings: Finding[];
-}): ResponderEvent[] {
-  const { result, detection, plan, outcomes, scopes, findings } = context;
-  const events: ResponderEvent[] = [];
-  if (plan.approval.required && announcesApproval(plan)) {
-    events.push({
-      detailType: 'Approval Required',
-      detail: {
-        incidentId: result.incidentId,
-        detectionId: result.detectionId,
-        tenantId: detection.tenant.tenantId,
-        subject: detection.subject,
-        causes: plan.approval.causes,
-        actions: plan.approval.actions,
-        why: plan.approval.why,
-        blastRadius: plan.blastRadius,
-      },
-    });
-  }
-  for (const scope of scopes) {
-    const request: RemediationRequest = {
-      incidentId: result.incidentId,
-      ownerRole: scope.ownerRole,
-      owner: scope.owner,
-      detection,
-      findings: scope.findings,
-      containment: outcomes,
-      mode: result.mode,
-    };
-    events.push({ detailType: 'Remediation Requested', detail: { ...request } });
-  }
-  events.push({
-    detailType: 'Containment Completed',
-    detail: {
-      incidentId: result.incidentId,
-      detectionId: result.detectionId,
-      mode: result.mode,
-      status: result.status,
-      tenantId: detection.tenant.tenantId,
-      subject: detection.subject,
-      containment: result.containment,
-      ...(result.timeToContainMs !== undefined ? { timeToContainMs: result.timeToContainMs } : {}),
-      ...(result.verification ? { verification: result.verification } : {}),
-      findings: {
-        failed: findings.filter((f) => f.status === 'failed').length,
-        held: findings.filter((f) => f.status === 'held').length,
-        undetermined: findings.filter((f) => f.status === 'undetermined').length,
-      },
-      owners: result.remediation,
-      ledger: result.ledger,
-    },
-  });
-  return events;
-}
-
-/**
- * A burst past the blast-radius limit becomes ONE approval request: only the detection that
- * crossed the limit announces it; the ones after it are recorded against the same request.
- * Approvals the severity policy requires are per detection.
- */
-function announcesApproval(plan: ContainmentPlan): boolean {
-  // A dry run asks nobody to approve anything: it would run nothing either way.
-  if (!plan.approval.required || plan.dryRun) return false;
-  if (plan.approval.causes.includes('policy')) return true;
-  return plan.blastRadius.containmentsInWindow === plan.blastRadius.maxContainments + 1;
 }

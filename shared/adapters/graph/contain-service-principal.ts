@@ -1,10 +1,11 @@
 import type {
   ActionOutcome,
   ContainmentAction,
+  ContainmentRequest,
   VerificationResult,
 } from '../../domain/containment.ts';
 import type { Clock } from '../../ports/clock.ts';
-import { type StartedAction, startAction } from '../containment-outcome.ts';
+import { recordIntent, type StartedAction, startAction } from '../containment-outcome.ts';
 import { disableAccount } from './account-enabled.ts';
 import type { CompromiseReporter } from './compromise-reporter.ts';
 import { describeGraphFailure, outcomeErrorOf } from './errors.ts';
@@ -28,6 +29,7 @@ export async function containServicePrincipal(
   requested: readonly ContainmentAction[],
   clock: Clock,
   reporter: CompromiseReporter,
+  intent?: ContainmentRequest['recordIntent'],
 ): Promise<ActionOutcome[]> {
   const wants = (action: ContainmentAction) => requested.includes(action);
   const mark = wants('markCompromised')
@@ -46,12 +48,12 @@ export async function containServicePrincipal(
     if (wants('disableAccount')) {
       work.push(
         read.then(async (sp) => [
-          await disableAccount(session, 'servicePrincipal', id, sp, disabling),
+          await disableAccount(session, 'servicePrincipal', id, sp, disabling, intent),
         ]),
       );
     }
     if (wants('removeCredentials')) {
-      work.push(read.then((sp) => removePasswords(session, id, sp, removing, clock)));
+      work.push(read.then((sp) => removePasswords(session, id, sp, removing, clock, intent)));
     }
   }
   const done = (await Promise.all(work)).flat();
@@ -86,12 +88,25 @@ async function removePasswords(
   sp: GraphCallResult<ServicePrincipalState>,
   started: StartedAction,
   clock: Clock,
+  intent?: ContainmentRequest['recordIntent'],
 ): Promise<ActionOutcome[]> {
   if (!sp.ok) return [started.failed(outcomeErrorOf(sp.failure))];
   const credentials = sp.value.passwordCredentials ?? [];
   if (credentials.length === 0) {
     return [started.succeeded('the service principal has no password credentials')];
   }
+  const unrecorded = await recordIntent(
+    intent,
+    credentials.map((c) => ({
+      kind: 'credentialRemoved' as const,
+      owner: 'servicePrincipal' as const,
+      ownerId: id,
+      credentialType: 'password' as const,
+      keyId: c.keyId,
+    })),
+    started,
+  );
+  if (unrecorded) return [unrecorded];
   return Promise.all(
     credentials.map(async (credential) => {
       const removing = startAction(

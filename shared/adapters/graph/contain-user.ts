@@ -6,7 +6,7 @@ import type {
   VerificationResult,
 } from '../../domain/containment.ts';
 import type { Clock } from '../../ports/clock.ts';
-import { startAction, tenths } from '../containment-outcome.ts';
+import { recordIntent, startAction, tenths } from '../containment-outcome.ts';
 import { disableAccount } from './account-enabled.ts';
 import type { CompromiseReporter } from './compromise-reporter.ts';
 import { describeGraphFailure, outcomeErrorOf } from './errors.ts';
@@ -58,13 +58,15 @@ export async function containUser(
     await firstCallIssued;
   }
   const isolate = wants('isolatePrivilege')
-    ? removeRoleAssignments(session, subject.id, request.incidentId, clock)
+    ? removeRoleAssignments(session, subject.id, request.incidentId, clock, request.recordIntent)
     : undefined;
   const mark = wants('markCompromised')
     ? reporter.markCompromised(session, 'user', subject.id)
     : undefined;
   const disable = wants('disableAccount')
-    ? (isolate ?? Promise.resolve([])).then(() => disableUser(session, subject.id, clock))
+    ? (isolate ?? Promise.resolve([])).then(() =>
+        disableUser(session, subject.id, clock, request.recordIntent),
+      )
     : undefined;
   const outcomes = [
     ...(revoke ? [await revoke] : []),
@@ -107,6 +109,7 @@ async function removeRoleAssignments(
   principalId: string,
   incidentId: string,
   clock: Clock,
+  intent?: ContainmentRequest['recordIntent'],
 ): Promise<ActionOutcome[]> {
   const started = startAction(clock, 'isolatePrivilege', principalId);
   const [instances, assignments] = await Promise.all([
@@ -165,6 +168,8 @@ async function removeRoleAssignments(
     ];
   }
   const justification = `Containment of incident ${incidentId} by revocation-responder`;
+  const unrecorded = await recordIntent(intent, removals, started);
+  if (unrecorded) return [unrecorded, ...outcomes];
   const removed = await Promise.all(
     removals.map((change) => removeRoleAssignment(session, change, justification, notes, clock)),
   );
@@ -213,6 +218,7 @@ async function disableUser(
   session: GraphTenantSession,
   id: string,
   clock: Clock,
+  intent?: ContainmentRequest['recordIntent'],
 ): Promise<ActionOutcome> {
   const started = startAction(clock, 'disableAccount', id);
   const read = await session.call<{ accountEnabled?: boolean }>({
@@ -221,5 +227,5 @@ async function disableUser(
     path: `/users/${enc(id)}`,
     query: { $select: 'id,accountEnabled' },
   });
-  return disableAccount(session, 'user', id, read, started);
+  return disableAccount(session, 'user', id, read, started, intent);
 }

@@ -161,9 +161,11 @@ export class EntraIdentityProvider implements IdentityProvider {
         ),
       );
     const applicable = requested.filter((a) => appliesTo(a, kind));
+    // Every call of this containment, retries and waits included, ends by the request's deadline.
+    const bounded = session.withDeadline(request.deadline);
     if (kind === 'user') {
       const result = await containUser(
-        session,
+        bounded,
         request,
         applicable,
         enteredAt,
@@ -173,11 +175,12 @@ export class EntraIdentityProvider implements IdentityProvider {
       return { ...result, outcomes: [...result.outcomes, ...notApplicable] };
     }
     const done = await containServicePrincipal(
-      session,
+      bounded,
       subject.id,
       applicable,
       this.#clock,
       this.#reporter,
+      request.recordIntent,
     );
     const order = (o: ActionOutcome) => CONTAINMENT_ACTIONS.indexOf(o.action);
     return { outcomes: [...done, ...notApplicable].sort((a, b) => order(a) - order(b)) };

@@ -68,6 +68,15 @@ export async function restoreChanges(
       }
       const reenabling = startAction(clock, 'disableAccount', subject.id, t0);
       tasks.push(reenableAccount(session, expectedType, subject.id, reenabling));
+    } else if (change.kind === 'credentialRemoved') {
+      tasks.push(
+        Promise.resolve(
+          started.skipped(
+            'notApplicable',
+            `a removed secret cannot be put back: issue ${change.owner} ${change.ownerId} a new credential instead of ${change.keyId}`,
+          ),
+        ),
+      );
     } else {
       tasks.push(
         Promise.resolve(

@@ -6,12 +6,18 @@ import { type HttpRequest, type HttpResponse, json } from './types.ts';
 
 const ROUTE = /^\/v1\/incidents\/([A-Za-z0-9-]{1,128})\/release\/?$/;
 
-const releaseBodySchema = z.object({
-  justification: z.string().check(z.minLength(10), z.maxLength(2000)),
-});
+const why = () => z.optional(z.string().check(z.minLength(10), z.maxLength(2000)));
+const releaseBodySchema = z
+  .object({ reason: why(), justification: why(), force: z.optional(z.boolean()) })
+  .check(
+    z.refine((body) => body.reason !== undefined || body.justification !== undefined, {
+      message: 'reason is required (at least 10 characters)',
+      path: ['reason'],
+    }),
+  );
 
 /**
- * `POST /v1/incidents/{id}/release` `{"justification": "..."}`: the operator's restore after
+ * `POST /v1/incidents/{id}/release` `{"reason": "...", "force"?: true}` (`justification` still accepted): the operator's restore after
  * investigation (IAM auth, a separate role). `requestedBy` is the authenticated caller.
  */
 export function createReleaseApi(deps: ReleaseDeps) {
@@ -35,10 +41,22 @@ export function createReleaseApi(deps: ReleaseDeps) {
         ...(parsed ? { issues: parsed.error.issues } : {}),
       });
     }
+    const { reason, justification, force } = parsed.value;
     const result = await release(
-      { incidentId: match[1], requestedBy, justification: parsed.value.justification },
+      {
+        incidentId: match[1],
+        requestedBy,
+        reason: reason ?? justification ?? '',
+        ...(force ? { force } : {}),
+      },
       deps,
     );
-    return json(result.status === 'unknownIncident' ? 404 : 200, result);
+    const status =
+      result.status === 'unknownIncident'
+        ? 404
+        : result.status === 'alreadyReleasing' || result.status === 'ledgerBroken'
+          ? 409
+          : 200;
+    return json(status, result);
   };
 }

@@ -12,13 +12,16 @@ const LEDGER_RECORD_KINDS = [
   'guardrail.decision', // protected identity, blast radius, policy
   'approval.required',
   'approval.granted',
+  'containment.intent', // write-ahead: what an adapter is about to remove, before it does
   'containment.action',
   'containment.verified',
   'finding',
   'ticket.pending',
   'ticket.opened',
   'ticket.failed',
+  'release.requested', // the operator's claim: one release acts per incident at a time
   'restore.action',
+  'release.completed',
 ] as const;
 export type LedgerRecordKind = (typeof LEDGER_RECORD_KINDS)[number];
 

@@ -1,0 +1,82 @@
+import type { Finding } from '../domain/accountability.ts';
+import type { ActionOutcome } from '../domain/containment.ts';
+import type { Detection } from '../domain/detection.ts';
+import type { ContainmentPlan } from '../domain/guardrails.ts';
+import type { TicketScope } from '../domain/tickets/owners.ts';
+import type { RemediationRequest } from '../domain/tickets/remediation-request.ts';
+import type { ResponderEvent } from '../ports/events.ts';
+import type { RespondResult } from './respond.ts';
+
+/** The events respond announces on the bus: approval, one remediation request per owner, completion. */
+export function responderEvents(context: {
+  result: RespondResult;
+  detection: Detection;
+  plan: ContainmentPlan;
+  outcomes: ActionOutcome[];
+  scopes: TicketScope[];
+  findings: Finding[];
+}): ResponderEvent[] {
+  const { result, detection, plan, outcomes, scopes, findings } = context;
+  const events: ResponderEvent[] = [];
+  if (plan.approval.required && announcesApproval(plan)) {
+    events.push({
+      detailType: 'Approval Required',
+      detail: {
+        incidentId: result.incidentId,
+        detectionId: result.detectionId,
+        tenantId: detection.tenant.tenantId,
+        subject: detection.subject,
+        causes: plan.approval.causes,
+        actions: plan.approval.actions,
+        why: plan.approval.why,
+        blastRadius: plan.blastRadius,
+      },
+    });
+  }
+  for (const scope of scopes) {
+    const request: RemediationRequest = {
+      incidentId: result.incidentId,
+      ownerRole: scope.ownerRole,
+      owner: scope.owner,
+      detection,
+      findings: scope.findings,
+      containment: outcomes,
+      mode: result.mode,
+    };
+    events.push({ detailType: 'Remediation Requested', detail: { ...request } });
+  }
+  events.push({
+    detailType: 'Containment Completed',
+    detail: {
+      incidentId: result.incidentId,
+      detectionId: result.detectionId,
+      mode: result.mode,
+      status: result.status,
+      tenantId: detection.tenant.tenantId,
+      subject: detection.subject,
+      containment: result.containment,
+      ...(result.timeToContainMs !== undefined ? { timeToContainMs: result.timeToContainMs } : {}),
+      ...(result.verification ? { verification: result.verification } : {}),
+      findings: {
+        failed: findings.filter((f) => f.status === 'failed').length,
+        held: findings.filter((f) => f.status === 'held').length,
+        undetermined: findings.filter((f) => f.status === 'undetermined').length,
+      },
+      owners: result.remediation,
+      ledger: result.ledger,
+    },
+  });
+  return events;
+}
+
+/**
+ * A burst past the blast-radius limit becomes ONE approval request: only the detection that
+ * crossed the limit announces it; the ones after it are recorded against the same request.
+ * Approvals the severity policy requires are per detection.
+ */
+function announcesApproval(plan: ContainmentPlan): boolean {
+  // A dry run asks nobody to approve anything: it would run nothing either way.
+  if (!plan.approval.required || plan.dryRun) return false;
+  if (plan.approval.causes.includes('policy')) return true;
+  return plan.blastRadius.containmentsInWindow === plan.blastRadius.maxContainments + 1;
+}
