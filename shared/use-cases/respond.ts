@@ -204,8 +204,8 @@ export async function respond(input: RespondInput, deps: RespondDeps): Promise<R
     ledger: {
       records: appendResult.records,
       head: appendResult.head,
-      appended: appendResult.appended.length,
-      duplicates: appendResult.duplicates,
+      appended: appendResult.appended.length + writeAhead.appended(),
+      duplicates: appendResult.duplicates + writeAhead.duplicates(),
     },
   };
   if (contained?.timeToContainMs !== undefined) result.timeToContainMs = contained.timeToContainMs;

@@ -15,6 +15,9 @@ export interface WriteAhead {
   received: Promise<AppendResult | Error>;
   /** The adapter's `recordIntent` hook (interface 1). */
   recordIntent(changes: RestorableChange[]): Promise<void>;
+  /** Records these appends wrote (the detection and the intents), and steps already recorded. */
+  appended(): number;
+  duplicates(): number;
 }
 
 export function startWriteAhead(
@@ -23,11 +26,21 @@ export function startWriteAhead(
   receivedEntry: LedgerEntry,
   clock: Clock,
 ): WriteAhead {
-  const received = ledger.append(incidentId, [receivedEntry]).catch((error: unknown) => {
+  let appended = 0;
+  let duplicates = 0;
+  const append = async (entries: LedgerEntry[]) => {
+    const result = await ledger.append(incidentId, entries);
+    appended += result.appended.length;
+    duplicates += result.duplicates;
+    return result;
+  };
+  const received = append([receivedEntry]).catch((error: unknown) => {
     return error instanceof Error ? error : new Error(String(error));
   });
   return {
     received,
+    appended: () => appended,
+    duplicates: () => duplicates,
     async recordIntent(changes) {
       // The detection comes first in the chain: release finds the incident through it.
       const first = await received;
@@ -39,7 +52,7 @@ export function startWriteAhead(
         return;
       }
       if (changes.length === 0) return;
-      await ledger.append(incidentId, intentEntries(changes, receivedEntry, clock));
+      await append(intentEntries(changes, receivedEntry, clock));
     },
   };
 }

@@ -110,10 +110,10 @@ function setup(policy: ContainmentPolicy = defaultContainmentPolicy) {
 }
 
 describe('respond', () => {
-  it('contains before it records or announces anything', async () => {
+  it('contains first, records the detection alongside, and records the rest and announces after', async () => {
     const { deps, calls } = setup();
     await respond({ detection: example('aitm-phished-admin') }, deps);
-    expect(calls).toEqual(['contain', 'verify', 'ledger', 'publish']);
+    expect(calls).toEqual(['contain', 'ledger', 'verify', 'ledger', 'publish']);
   });
 
   it('runs exactly the actions the severity policy allows automatically', async () => {
