@@ -48,6 +48,9 @@ async function handleRecord(record: SQSRecord, context: Context): Promise<void> 
       detection: normalized.detection,
       sourceEventId: attributes.sourceEventId?.stringValue ?? normalized.sourceEventId,
       rawSha256: attributes.rawSha256?.stringValue ?? normalized.rawSha256,
+      caller: record.eventSourceARN,
+      // Every retry and wait of containment ends before the function is cut off.
+      deadline: Date.now() + context.getRemainingTimeInMillis(),
     },
     context,
   );

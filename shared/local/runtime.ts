@@ -179,6 +179,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ledger.writeCheckpoint({ settleMs: 0, incidents }),
     );
     const eventLog = join(stateDir, 'events.ndjson');
+    const budgetMs = respondBudgetMs(options.env);
 
     const handleOnce = idempotentOn({
       client: db.client,
@@ -187,7 +188,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       keyOf: (input: RespondInput) => incidentIdFor(input.detection),
       work: async (input: RespondInput) => {
         const bus = new LocalEventBus(eventLog);
-        const result = await respond(input, {
+        // The respond function's 30 s, unless configured: every wait of containment ends by it.
+        const deadline = input.deadline ?? Date.now() + budgetMs;
+        const result = await respond({ caller: 'local', ...input, deadline }, {
           identityProviderFor,
           policy,
           window: new DynamoDbContainmentWindow(db.client, LOCAL_STATE_TABLE),
@@ -331,4 +334,17 @@ class LocalEventBus implements EventPublisher {
       .filter((event) => event.detailType === 'Remediation Requested')
       .map((event) => event.detail as unknown as RemediationRequest);
   }
+}
+
+/** `RESPONDER_RESPOND_BUDGET_MS`: how long one local respond may run (default 30 000, as in AWS). */
+function respondBudgetMs(env: NodeJS.ProcessEnv): number {
+  const raw = env.RESPONDER_RESPOND_BUDGET_MS;
+  if (raw === undefined || raw === '') return 30_000;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1000) {
+    throw new ConfigError(
+      `RESPONDER_RESPOND_BUDGET_MS must be a whole number of milliseconds, at least 1000 (got ${raw})`,
+    );
+  }
+  return value;
 }
