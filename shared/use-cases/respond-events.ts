@@ -34,13 +34,15 @@ export function responderEvents(context: {
     });
   }
   for (const scope of scopes) {
+    // What the ticket needs, within EventBridge's 256 KB: the detection, the findings' evidence
+    // and the restore data stay in the ledger, where the ticket worker reads them.
     const request: RemediationRequest = {
       incidentId: result.incidentId,
       ownerRole: scope.ownerRole,
       owner: scope.owner,
-      detection,
-      findings: scope.findings,
-      containment: outcomes,
+      findings: scope.findings.map((finding) => ({ ...finding, evidence: [] })),
+      evidenceInLedger: true,
+      containment: outcomes.map(withoutRestore),
       mode: result.mode,
     };
     events.push({ detailType: 'Remediation Requested', detail: { ...request } });
@@ -79,4 +81,10 @@ function announcesApproval(plan: ContainmentPlan): boolean {
   if (!plan.approval.required || plan.dryRun) return false;
   if (plan.approval.causes.includes('policy')) return true;
   return plan.blastRadius.containmentsInWindow === plan.blastRadius.maxContainments + 1;
+}
+
+function withoutRestore(outcome: ActionOutcome): ActionOutcome {
+  if (outcome.status !== 'succeeded' || outcome.restore === undefined) return outcome;
+  const { restore: _, ...rest } = outcome;
+  return rest;
 }
