@@ -8,7 +8,7 @@ import type { Detection } from './detection.ts';
  */
 
 /** How far before the detection the attack is assumed to have begun when the token time is unknown. */
-export const DEFAULT_ATTACK_LOOKBACK_HOURS = 24;
+const DEFAULT_ATTACK_LOOKBACK_HOURS = 24;
 
 export interface NotRestored {
   change: RestorableChange;

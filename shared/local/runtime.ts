@@ -190,18 +190,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         const bus = new LocalEventBus(eventLog);
         // The respond function's 30 s, unless configured: every wait of containment ends by it.
         const deadline = input.deadline ?? Date.now() + budgetMs;
-        const result = await respond({ caller: 'local', ...input, deadline }, {
-          identityProviderFor,
-          policy,
-          window: new DynamoDbContainmentWindow(db.client, LOCAL_STATE_TABLE),
-          catalog: CONTROL_CATALOG,
-          ownership,
-          ledger,
-          events: bus,
-          clock: systemClock,
-          log,
-          mode: identityProvider.mode,
-        });
+        const result = await respond(
+          { caller: 'local', ...input, deadline },
+          {
+            identityProviderFor,
+            policy,
+            window: new DynamoDbContainmentWindow(db.client, LOCAL_STATE_TABLE),
+            catalog: CONTROL_CATALOG,
+            ownership,
+            ledger,
+            events: bus,
+            clock: systemClock,
+            log,
+            mode: identityProvider.mode,
+          },
+        );
         // In AWS the bus routes these to the ticket queue; here they are handled in-process.
         const requests = bus.remediationRequests();
         const ticketOutcomes = await openTickets(requests, ticketDeps);

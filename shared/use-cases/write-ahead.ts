@@ -58,7 +58,7 @@ export function startWriteAhead(
 }
 
 /** Step key of a change's intent: the same intent on a redelivery is one record. */
-export function intentStepKey(change: RestorableChange): string {
+function intentStepKey(change: RestorableChange): string {
   const key = changeKey(change);
   // Step keys are at most 200 characters; long AWS names are hashed instead.
   const bounded =

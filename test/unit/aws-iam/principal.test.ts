@@ -45,7 +45,9 @@ describe('deny-older-sessions policy', () => {
     expect(legacyDenyPolicyName('inc-3f9a1c0e5b7d4e2a8c6f0b1d')).toBe(
       'RevokeOlderSessions-inc-3f9a1c0e5b7d4e2a8c6f0b1d',
     );
-    expect(legacyDenyPolicyName('weird id/with:chars')).toBe('RevokeOlderSessions-weird-id-with-chars');
+    expect(legacyDenyPolicyName('weird id/with:chars')).toBe(
+      'RevokeOlderSessions-weird-id-with-chars',
+    );
     expect(legacyDenyPolicyName('x'.repeat(300))).toHaveLength(128);
   });
 
