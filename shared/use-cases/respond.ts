@@ -150,7 +150,11 @@ export async function respond(input: RespondInput, deps: RespondDeps): Promise<R
   const at = receivedAt.toISOString();
   const mode: ResponseMode = plan.dryRun ? 'dry-run' : (provider?.mode ?? deps.mode);
   const receivedEntry = detectionReceived(input, at, mode);
-  let writeAhead: WriteAhead | undefined;
+  // The hook may be called before contain() first yields: it waits for the write-ahead to start.
+  let started: (writeAhead: WriteAhead) => void = () => undefined;
+  const ready = new Promise<WriteAhead>((resolve) => {
+    started = resolve;
+  });
   const containing: Promise<ContainmentResult | undefined> =
     covered && provider && plan.run.length > 0
       ? provider.contain({
@@ -160,14 +164,15 @@ export async function respond(input: RespondInput, deps: RespondDeps): Promise<R
           detectedAt: detection.detectedAt,
           actions: plan.run,
           ...(session ? { session } : {}),
-          recordIntent: (changes) => (writeAhead as WriteAhead).recordIntent(changes),
+          recordIntent: async (changes) => (await ready).recordIntent(changes),
           ...(input.deadline === undefined
             ? {}
             : { deadline: input.deadline - (deps.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS) }),
         })
       : Promise.resolve(undefined);
   // Started once the revoke is under way, never awaited in front of it.
-  writeAhead = startWriteAhead(deps.ledger, incidentId, receivedEntry, deps.clock);
+  const writeAhead = startWriteAhead(deps.ledger, incidentId, receivedEntry, deps.clock);
+  started(writeAhead);
   // Attribution is pure CPU: do it while the containment requests are on the wire.
   const { findings } = attribute(detection, deps.catalog, deps.ownership);
   const contained = await containing;
