@@ -20,6 +20,22 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'query, verify and summarise the accountability ledger (local state folder)',
     load: async () => (await import('./commands/ledger.ts')).ledgerCommand,
   },
+  incidents: {
+    summary: 'list incidents and their state (awaitingApproval, contained, released...)',
+    load: async () => (await import('./commands/incidents.ts')).incidentsCommand,
+  },
+  approve: {
+    summary: 'run the actions an incident holds for approval (all, or --action A ...)',
+    load: async () => (await import('./commands/operator.ts')).approveCommand,
+  },
+  deny: {
+    summary: 'close the actions an incident holds for approval without running them',
+    load: async () => (await import('./commands/operator.ts')).denyCommand,
+  },
+  release: {
+    summary: 'restore what containment changed, after investigation',
+    load: async () => (await import('./commands/operator.ts')).releaseCommand,
+  },
 };
 
 function usage(): string {

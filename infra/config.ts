@@ -137,6 +137,8 @@ const responderContextSchema = z
     entraAuthorityHost: z._default(httpsOrigin(), 'https://login.microsoftonline.com'),
     /** Concurrent `respond` invocations: bounds Graph writes to what the tenant's quota allows. */
     maxConcurrency: z._default(z.int().check(z.gte(2), z.lte(1000)), 10),
+    /** How often the watch after containment re-checks contained identities, in minutes. */
+    watchIntervalMinutes: z._default(z.int().check(z.gte(1), z.lte(1440)), 15),
     /** Who may assume the auditor and release-operator roles (default: this account's IAM). */
     auditorPrincipals: z._default(z.array(awsPrincipal()).check(z.maxLength(20)), []),
     releaseOperatorPrincipals: z._default(z.array(awsPrincipal()).check(z.maxLength(20)), []),
@@ -223,7 +225,11 @@ const ARRAY_KEYS: ReadonlySet<string> = new Set([
   'auditorPrincipals',
   'releaseOperatorPrincipals',
 ]);
-const INTEGER_KEYS: ReadonlySet<string> = new Set(['maxConcurrency', 'logRetentionDays']);
+const INTEGER_KEYS: ReadonlySet<string> = new Set([
+  'maxConcurrency',
+  'logRetentionDays',
+  'watchIntervalMinutes',
+]);
 /** Arrays of objects: only JSON makes sense on the command line. */
 const JSON_KEYS: ReadonlySet<string> = new Set(['ssfTransmitters']);
 

@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import type { ResponderConfig } from './config.ts';
 import { AuditorApi } from './constructs/auditor-api.ts';
 import { Containment } from './constructs/containment.ts';
+import { ContainmentWatch } from './constructs/containment-watch.ts';
 import { Intake } from './constructs/intake.ts';
 import { LedgerCheckpoint } from './constructs/ledger-checkpoint.ts';
 import { LedgerTable } from './constructs/ledger-table.ts';
@@ -24,6 +25,7 @@ export interface RevocationResponderStackProps extends StackProps {
 export class RevocationResponderStack extends Stack {
   readonly intake: Intake;
   readonly containment: Containment;
+  readonly containmentWatch: ContainmentWatch;
   readonly ledger: LedgerTable;
   readonly checkpoint: LedgerCheckpoint;
   readonly tickets: Tickets;
@@ -61,17 +63,27 @@ export class RevocationResponderStack extends Stack {
       ledger: this.ledger,
     });
     const { respond, release } = this.containment;
+    this.containmentWatch = new ContainmentWatch(this, 'ContainmentWatch', {
+      config,
+      embeddedConfig,
+      ledger: this.ledger,
+      containment: this.containment,
+    });
+    const { watch } = this.containmentWatch;
     this.intake = new Intake(this, 'Intake', {
       config,
       embeddedConfig,
       respondQueue: this.containment.respondQueue,
       state: this.containment.state,
       ledger: this.ledger,
-      publishers: [respond.executionRole],
+      // The operator's function announces approvals' outcomes and expiries on the bus too.
+      publishers: [respond.executionRole, watch.executionRole, release.executionRole],
     });
     const { bus } = this.intake;
     bus.grantPutEventsTo(respond);
     respond.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+    bus.grantPutEventsTo(watch);
+    watch.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
     this.tickets = new Tickets(this, 'Tickets', {
       config,
       embeddedConfig,
@@ -94,6 +106,8 @@ export class RevocationResponderStack extends Stack {
       v1: this.intake.v1,
       validator: this.intake.validator,
       release,
+      ledger: this.ledger,
+      bus,
     });
 
     this.functions = {
@@ -103,6 +117,7 @@ export class RevocationResponderStack extends Stack {
       openTickets: this.tickets.openTickets,
       ledgerApi: this.auditorApi.ledgerApi,
       checkpoint: this.checkpoint.checkpoint,
+      watchContainment: watch,
     };
     // Every function records in (or reads) the ledger; the rest of each environment is set
     // next to the grant it goes with.

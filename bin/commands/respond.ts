@@ -29,6 +29,8 @@ export async function respondCommand(args: string[], io: CliIo): Promise<number>
       detection: normalized.detection,
       sourceEventId: normalized.sourceEventId,
       rawSha256: normalized.rawSha256,
+      ...(normalized.sourceFormat ? { sourceFormat: normalized.sourceFormat } : {}),
+      sender: normalized.sender ?? 'local:cli',
     });
     io.out(options.json ? JSON.stringify(contractView(response), null, 2) : summary(response));
     return EXIT.ok;
@@ -61,7 +63,12 @@ function summary(response: LocalResponse): string {
   ];
   if (response.timeToContainMs !== undefined)
     lines.push(`time to contain: ${formatMs(response.timeToContainMs)}`);
-  if (response.approval) lines.push(`approval required: ${response.approval.why}`);
+  if (response.approval) {
+    lines.push(
+      `approval required: ${response.approval.why} (expires ${response.approval.expiresAt})`,
+      `  approve: responder approve ${response.incidentId} --reason "<why>"   deny: responder deny ${response.incidentId} --reason "<why>"`,
+    );
+  }
   lines.push('', 'containment:');
   for (const line of response.containment) {
     lines.push(

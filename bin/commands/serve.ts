@@ -36,7 +36,7 @@ export async function serveCommand(args: string[], io: CliIo, stop = untilSignal
       '  npx responder ledger verify',
       '',
       'routes: POST /v1/detections, POST /v1/ssf/events, GET /v1/ledger/{records,incidents/{id},summary,verify},',
-      '        POST /v1/incidents/{id}/release, GET /healthz.  Ctrl-C stops.',
+      '        POST /v1/incidents/{id}/{approve,deny,release}, GET /v1/incidents, GET /healthz.  Ctrl-C stops.',
     ].join('\n'),
   );
   await stop();

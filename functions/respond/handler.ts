@@ -48,7 +48,8 @@ async function handleRecord(record: SQSRecord, context: Context): Promise<void> 
       detection: normalized.detection,
       sourceEventId: attributes.sourceEventId?.stringValue ?? normalized.sourceEventId,
       rawSha256: attributes.rawSha256?.stringValue ?? normalized.rawSha256,
-      caller: record.eventSourceARN,
+      ...sourceOf(attributes.sourceFormat?.stringValue ?? normalized.sourceFormat),
+      ...senderOf(attributes.sender?.stringValue ?? normalized.sender),
       // Every retry and wait of containment ends before the function is cut off.
       deadline: Date.now() + context.getRemainingTimeInMillis(),
     },
@@ -56,6 +57,9 @@ async function handleRecord(record: SQSRecord, context: Context): Promise<void> 
   );
   if (!replayed) recordMetrics(result);
 }
+
+const sourceOf = (format: string | undefined) => (format ? { sourceFormat: format } : {});
+const senderOf = (sender: string | undefined) => (sender ? { sender } : {});
 
 function recordMetrics(result: RespondResult): void {
   if (result.timeToContainMs !== undefined) {

@@ -43,6 +43,8 @@ export class Containment extends Construct {
   readonly respondQueue: WorkQueue;
   readonly respond: ResponderFunction;
   readonly release: ResponderFunction;
+  /** Where identities are reached (Graph secret, tenants, this account): for every actor. */
+  readonly actorEnvironment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: ContainmentProps) {
     super(scope, id);
@@ -67,7 +69,7 @@ export class Containment extends Construct {
     });
 
     // What both actors need to reach identities: Graph (per tenant) and AWS IAM (this account).
-    const actorEnvironment = {
+    const actorEnvironment: Record<string, string> = {
       GRAPH_SECRET_ARN: this.graphSecret.secretArn,
       GRAPH_BASE_URL: config.graphBaseUrl,
       ENTRA_AUTHORITY_HOST: config.entraAuthorityHost,
@@ -78,6 +80,7 @@ export class Containment extends Construct {
       RESPONDER_ACCOUNT_ID: Stack.of(this).account,
       STATE_TABLE_NAME: this.state.table.tableName,
     };
+    this.actorEnvironment = actorEnvironment;
 
     this.respond = new ResponderFunction(this, 'Respond', {
       entry: 'functions/respond/handler.ts',
@@ -124,7 +127,7 @@ export class Containment extends Construct {
  * the resources are this account's roles and users; never the responder's own roles, never a
  * principal tagged `revocation-responder:protected=true`.
  */
-function grantAwsIamContainment(fn: ResponderFunction, actors: ResponderFunction[]): void {
+export function grantAwsIamContainment(fn: ResponderFunction, actors: ResponderFunction[]): void {
   const iamArn = (resource: string) => `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:${resource}`;
   fn.addToRolePolicy(
     new iam.PolicyStatement({

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
   type KeyAttribute,
+  LEDGER_INDEX,
   LEDGER_TABLE,
 } from '../../shared/adapters/dynamodb/ledger-table-definition.ts';
 
@@ -99,7 +100,22 @@ export class LedgerTable extends Construct {
   /** For the scheduled checkpointer: append, plus Query on the month and incident indexes. */
   grantCheckpoint(grantee: iam.IGrantable): void {
     this.grantAppend(grantee);
+    this.grantIndexQuery(grantee);
+  }
+
+  /** Query on the indexes (the operator's incident list reads the month index). */
+  grantIndexQuery(grantee: iam.IGrantable): void {
     this.#allow(grantee, ['dynamodb:Query'], this.#indexArns());
+  }
+
+  /** For the watch after containment: append, plus Query on the containments index only. */
+  grantWatch(grantee: iam.IGrantable): void {
+    this.grantAppend(grantee);
+    this.#allow(
+      grantee,
+      ['dynamodb:Query'],
+      [`${this.table.tableArn}/index/${LEDGER_INDEX.containments}`],
+    );
   }
 
   /** For auditors and the auditor API: Query, GetItem and DescribeTable only. */

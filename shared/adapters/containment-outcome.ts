@@ -14,7 +14,8 @@ export type OutcomeError = Extract<ActionOutcome, { status: 'failed' }>['error']
 export interface StartedAction {
   succeeded(detail: string, restore?: RestorableChange[]): ActionOutcome;
   skipped(reason: SkipReason, why: string): ActionOutcome;
-  failed(error: OutcomeError): ActionOutcome;
+  /** `remaining`: what is still in place because of this failure. */
+  failed(error: OutcomeError, remaining?: string[]): ActionOutcome;
   /** Not attempted: the input does not allow it (wrong subject, malformed record...). */
   refused(message: string): ActionOutcome;
 }
@@ -40,7 +41,10 @@ export function startAction(
         ? { ...base(), status: 'succeeded', detail, restore }
         : { ...base(), status: 'succeeded', detail },
     skipped: (reason, why) => ({ ...base(), status: 'skipped', reason, why }),
-    failed: (error) => ({ ...base(), status: 'failed', error }),
+    failed: (error, remaining) =>
+      remaining
+        ? { ...base(), status: 'failed', error, remaining }
+        : { ...base(), status: 'failed', error },
     refused: (message) => ({
       ...base(),
       status: 'failed',

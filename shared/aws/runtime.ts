@@ -13,6 +13,7 @@ import { DynamoDbReplayGuard } from '../adapters/dynamodb/replay-guard.ts';
 import { EventBridgePublisher } from '../adapters/eventbridge/publisher.ts';
 import { parseEntraConfig } from '../adapters/graph/config.ts';
 import { EntraIdentityProvider } from '../adapters/graph/entra-identity-provider.ts';
+import { GraphProtectedIdentityResolver } from '../adapters/graph/protected-identity-resolver.ts';
 import { limitsForShare } from '../adapters/graph/rate-limiter.ts';
 import type { IntakeApiOptions } from '../adapters/http/intake-api.ts';
 import { redactingLog } from '../adapters/logging.ts';
@@ -25,13 +26,17 @@ import { loadTicketConnections } from '../config/ticket-connections.ts';
 import { CONTROL_CATALOG } from '../domain/controls/catalog.ts';
 import type { Detection } from '../domain/detection.ts';
 import { ConfigError } from '../domain/errors.ts';
+import { awsProtectedPrincipals, type ContainmentPolicy } from '../domain/guardrails.ts';
 import { incidentIdFor } from '../domain/incident.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { Log } from '../ports/log.ts';
 import { createSetPushReceiver } from '../sources/ssf/push.ts';
+import type { DecisionDeps } from '../use-cases/approve.ts';
 import type { OpenTicketsDeps } from '../use-cases/open-tickets.ts';
+import type { ReleaseDeps } from '../use-cases/release.ts';
 import { type RespondInput, type RespondResult, respond } from '../use-cases/respond.ts';
+import type { WatchDeps } from '../use-cases/watch-containment.ts';
 
 /**
  * The AWS composition root: each Lambda builds its dependencies here once, at cold start, from
@@ -43,7 +48,12 @@ async function identityProviders(
   env: LambdaEnv,
   secrets: SecretsManagerSecretSource,
   secretValues: string[],
-): Promise<(detection: Detection) => IdentityProvider | undefined> {
+  policy: ContainmentPolicy,
+): Promise<{
+  providerFor: (detection: Detection) => IdentityProvider | undefined;
+  protectedIdentities?: GraphProtectedIdentityResolver;
+}> {
+  let protectedIdentities: GraphProtectedIdentityResolver | undefined;
   let entra: EntraIdentityProvider | undefined;
   if (env.GRAPH_SECRET_ARN) {
     const text = await secrets.getSecretString(env.GRAPH_SECRET_ARN);
@@ -68,20 +78,31 @@ async function identityProviders(
         mode: 'live',
         limits: limitsForShare(env.GRAPH_QUOTA_SHARE),
       });
-      // Sign in now, at cold start, so the revoke call is the first thing a detection waits for.
+      // Sign in now, at cold start, so the revoke call is the first thing a detection waits for;
+      // and know every name of the protected identities before the first detection.
       await entra.warmUp();
+      protectedIdentities = new GraphProtectedIdentityResolver({
+        policy,
+        tenants: entra.tenantSessions(),
+      });
+      await protectedIdentities.refresh();
     }
   }
   const accountId = process.env.RESPONDER_ACCOUNT_ID;
   const aws = accountId
-    ? new AwsIamIdentityProvider({ client: iamClient(), accountIds: [accountId] })
+    ? new AwsIamIdentityProvider({
+        client: iamClient(),
+        accountIds: [accountId],
+        protectedPrincipals: awsProtectedPrincipals(policy),
+      })
     : undefined;
-  return (detection) =>
+  const providerFor = (detection: Detection) =>
     detection.tenant.provider === 'entra'
       ? entra
       : detection.tenant.provider === 'aws'
         ? aws
         : undefined;
+  return { providerFor, ...(protectedIdentities ? { protectedIdentities } : {}) };
 }
 
 export interface RespondRuntime {
@@ -103,10 +124,11 @@ export async function respondRuntime(
   const embedded = embeddedConfig();
   const secretValues: string[] = [];
   const log = redactingLog(baseLog, () => secretValues);
-  const providerFor = await identityProviders(
+  const { providerFor, protectedIdentities } = await identityProviders(
     config,
     new SecretsManagerSecretSource(),
     secretValues,
+    embedded.policy,
   );
   const dynamodb = dynamoDbClient();
   const ledger = new DynamoDbLedgerStore({ client: dynamodb, tableName: config.LEDGER_TABLE_NAME });
@@ -114,6 +136,7 @@ export async function respondRuntime(
     identityProviderFor: providerFor,
     policy: embedded.policy,
     window: new DynamoDbContainmentWindow(dynamodb, config.STATE_TABLE_NAME),
+    ...(protectedIdentities ? { protectedIdentities } : {}),
     catalog: CONTROL_CATALOG,
     ownership: embedded.ownership,
     ledger,
@@ -146,13 +169,53 @@ export function ledgerFor(env: NodeJS.ProcessEnv = process.env): DynamoDbLedgerS
   });
 }
 
-/** What the operator's release needs: the ledger and the identity providers. */
-export async function releaseDeps(env: NodeJS.ProcessEnv = process.env) {
-  const config = lambdaEnv(env, ['LEDGER_TABLE_NAME']);
+/**
+ * What the operator's decisions need (approve, deny, release, incidents, the expiry sweep): the
+ * ledger, the identity providers, the policy and the bus. `deadline` is set per invocation.
+ */
+export async function operatorDeps(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DecisionDeps & ReleaseDeps> {
+  const config = lambdaEnv(env, ['LEDGER_TABLE_NAME', 'EVENT_BUS_NAME']);
   return {
     ledger: ledgerFor(env),
-    identityProviderFor: await identityProviders(config, new SecretsManagerSecretSource(), []),
+    identityProviderFor: (
+      await identityProviders(config, new SecretsManagerSecretSource(), [], embeddedConfig().policy)
+    ).providerFor,
+    policy: embeddedConfig().policy,
+    events: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
     clock: systemClock,
+    mode: 'live',
+  };
+}
+
+/**
+ * What the scheduled watch after containment needs: the ledger (with its containments index),
+ * the identity providers to re-check and re-contain with, the bus, the policy's `watch`.
+ */
+export async function watchDeps(
+  baseLog: Log,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Omit<WatchDeps, 'deadline'>> {
+  const config = lambdaEnv(env, ['LEDGER_TABLE_NAME', 'EVENT_BUS_NAME']);
+  const secretValues: string[] = [];
+  const ledger = ledgerFor(env);
+  return {
+    incidents: ledger,
+    ledger,
+    identityProviderFor: (
+      await identityProviders(
+        config,
+        new SecretsManagerSecretSource(),
+        secretValues,
+        embeddedConfig().policy,
+      )
+    ).providerFor,
+    policy: embeddedConfig().policy,
+    events: new EventBridgePublisher(eventBridgeClient(), config.EVENT_BUS_NAME),
+    clock: systemClock,
+    log: redactingLog(baseLog, () => secretValues),
+    intervalMinutes: config.WATCH_INTERVAL_MINUTES,
   };
 }
 

@@ -43,6 +43,11 @@ const lambdaEnvSchema = z.object({
     z.pipe(z.string(), z.pipe(z.transform(Number), z.int().check(z.gte(1), z.lte(1000)))),
     1,
   ),
+  /** The watch schedule's interval: drift is recorded once per interval. */
+  WATCH_INTERVAL_MINUTES: z._default(
+    z.pipe(z.string(), z.pipe(z.transform(Number), z.int().check(z.gte(1), z.lte(1440)))),
+    15,
+  ),
   TICKET_SECRET_ARN: z.optional(name()),
   LEDGER_PAGE_TOKEN_SECRET_ARN: z.optional(name()),
   RESPOND_QUEUE_URL: z.optional(name()),

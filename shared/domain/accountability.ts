@@ -1,4 +1,4 @@
-/** The vocabulary of accountability (contract.md sections 2 and 3). Names are fixed by the contract. */
+/** The vocabulary of accountability (docs/contract.md sections 2 and 3). Names are fixed by the contract. */
 
 export const OWNER_ROLES = ['iam', 'endpoint', 'application', 'partner'] as const;
 export type OwnerRole = (typeof OWNER_ROLES)[number];

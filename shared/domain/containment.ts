@@ -1,8 +1,9 @@
 import type { Subject } from './detection.ts';
 
 /**
- * Containment vocabulary, independent of any identity provider. Entra, AWS IAM and Okta adapters
- * each map these onto their own APIs and answer `skipped: notApplicable` for what they cannot do.
+ * Containment vocabulary, independent of any identity provider: the port is provider-neutral.
+ * The Entra and AWS IAM adapters implement it today, each mapping these onto its own APIs and
+ * answering `skipped: notApplicable` for what it cannot do.
  */
 export const CONTAINMENT_ACTIONS = [
   'revokeSessions', // end sign-in sessions and refresh tokens (Entra user, Okta user)
@@ -55,7 +56,16 @@ export type ActionOutcome =
         missingPermission?: string;
         httpStatus?: number;
       };
+      /** What is still in place because of this failure, e.g. `eligible role ... at /`. */
+      remaining?: string[];
     });
+
+/**
+ * When an assignment or membership began, as the provider reports it (ISO date-time), or
+ * `unknown` where it does not say (plain group membership). Restore uses it to refuse anything
+ * that began during the attack window.
+ */
+type StartTime = string;
 
 /**
  * Exactly what containment changed, so an operator can put back that and nothing else.
@@ -70,21 +80,52 @@ export type RestorableChange =
       directoryScopeId: string;
       principalId: string;
       endDateTime?: string;
-      /** When the assignment began, if the provider says: restore skips what began during the attack. */
-      startedAt?: string;
+      startDateTime?: StartTime;
+    }
+  | {
+      /** A PIM eligible directory role: the holder could have activated it at will. */
+      kind: 'roleEligibility';
+      eligibilityId: string;
+      roleDefinitionId: string;
+      directoryScopeId: string;
+      principalId: string;
+      startDateTime: StartTime;
+      endDateTime?: string;
+    }
+  | {
+      /** Membership of a role-assignable group, the path to the group's roles. */
+      kind: 'groupMembership';
+      groupId: string;
+      memberId: string;
+      /** The directory roles the group held (active or eligible) when the member was removed. */
+      groupRoles: string[];
+      startDateTime: StartTime;
+    }
+  | {
+      /** PIM for Groups: an eligible or active membership/ownership of a group. */
+      kind: 'pimGroupAccess';
+      schedule: 'eligible' | 'active';
+      accessId: 'member' | 'owner';
+      groupId: string;
+      principalId: string;
+      instanceId: string;
+      startDateTime: StartTime;
+      endDateTime?: string;
+    }
+  | {
+      /** A workload credential that was removed: it cannot be put back, only replaced. */
+      kind: 'credentialRemoved';
+      subjectId: string;
+      owner: 'application' | 'servicePrincipal';
+      ownerId: string;
+      credentialType: 'password' | 'certificate';
+      keyId: string;
+      displayName?: string;
     }
   | { kind: 'accountDisabled'; subjectId: string }
   | { kind: 'servicePrincipalDisabled'; subjectId: string }
   | { kind: 'awsDenyPolicy'; roleName: string; policyName: string }
-  | { kind: 'awsAccessKeyDeactivated'; userName: string; accessKeyId: string }
-  /** A removed secret or certificate: it cannot be put back, restore says to issue a new one. */
-  | {
-      kind: 'credentialRemoved';
-      owner: 'servicePrincipal' | 'application';
-      ownerId: string;
-      credentialType: 'password' | 'key';
-      keyId: string;
-    };
+  | { kind: 'awsAccessKeyDeactivated'; userName: string; accessKeyId: string };
 
 export interface ContainmentRequest {
   incidentId: string;
@@ -117,6 +158,18 @@ export interface VerificationResult {
   sessionsValidFrom?: string;
   detail: string;
   checkedAt: string;
+  /** Whether any path back to a directory role remains, re-listed after containment. */
+  privilege?: PrivilegeCheck;
+}
+
+export interface PrivilegeCheck {
+  /** Every listing answered and none showed an active or eligible role, direct or via a group. */
+  isolated: boolean;
+  /** What remains, each naming its path, e.g. `eligible role 62e9... at /`. */
+  remaining: string[];
+  /** Listings that could not be read, with why: `isolated` is false while any is unknown. */
+  unknown: string[];
+  detail: string;
 }
 
 export interface RestoreRequest {

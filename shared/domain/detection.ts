@@ -1,9 +1,10 @@
 import * as z from 'zod/mini';
 import type { InvalidInputError, Result } from './errors.ts';
+import { canonicalDetection } from './identity.ts';
 import { parseWith } from './validation.ts';
 
 /**
- * The native detection event, version 1 of the public contract (contract.md section 1).
+ * The native detection event, version 1 of the public contract (docs/contract.md section 1).
  * Field names and enum values are fixed by the contract. Unknown fields are dropped;
  * an absent signal means UNKNOWN, never false.
  */
@@ -89,7 +90,7 @@ export const signalsSchema = z.object({
     'true: policy binds the session to its network or organization (data-perimeter conditions such as aws:SourceVpc, aws:SourceIp, aws:PrincipalOrgID, or a conditional access location condition for workloads), so a copy is refused elsewhere; false: no such binding.',
   ),
   longLivedSecretUsed: documented(
-    'true: the session rests on a long-lived secret (an IAM user access key AKIA..., a client secret) where the platform offers a short-lived federated credential (IAM roles, Roles Anywhere, OIDC web identity; managed identities, workload identity federation); false: it rests on a short-lived or federated credential (ASIA... STS session, federated identity credential, managed identity).',
+    'true: the session rests on a long-lived secret (an IAM user access key AKIA..., a client secret, a certificate whose private key the workload keeps) where the platform offers a short-lived federated credential (IAM roles, Roles Anywhere, OIDC web identity; managed identities, workload identity federation); false: it rests on a short-lived or federated credential (ASIA... STS session, federated identity credential, managed identity).',
   ),
 });
 
@@ -144,7 +145,11 @@ export type Severity = Detection['severity'];
 export type Subject = Detection['subject'];
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
-/** Validates a native detection; the error names each offending field. */
+/**
+ * Validates a native detection and puts its tenant and subject ids in canonical form
+ * (identity.ts); the error names each offending field.
+ */
 export function parseDetection(input: unknown): Result<Detection, InvalidInputError> {
-  return parseWith(detectionSchema, input, 'detection');
+  const parsed = parseWith(detectionSchema, input, 'detection');
+  return parsed.ok ? canonicalDetection(parsed.value) : parsed;
 }

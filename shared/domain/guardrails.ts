@@ -8,7 +8,9 @@ import {
 } from './containment.ts';
 import type { Detection, Severity, Subject } from './detection.ts';
 import type { InvalidInputError, Result } from './errors.ts';
+import { awsProtectedCovers, canonicalTenantId, isObjectId, nameKey } from './identity.ts';
 import { parseWith } from './validation.ts';
+import { DEFAULT_WATCH_POLICY, watchPolicySchema } from './watch.ts';
 
 /**
  * Guardrails decide, before anything touches the identity provider, what containment may do:
@@ -24,9 +26,13 @@ const identifier = () => z.string().check(z.minLength(1), z.maxLength(512));
 
 const protectedIdentitySchema = z
   .object({
-    /** Object id (Entra), user id (Okta) or principal ARN (AWS). Preferred: detections always carry it. */
+    /**
+     * Object id (Entra), user id (Okta) or principal ARN (AWS: a role ARN covers every session of
+     * the role, a user ARN every key of the user). Entra entries are also resolved to every name
+     * the directory knows (UPN, mail, proxy addresses).
+     */
     id: z.optional(identifier()),
-    /** Matched only when the detection carries a UPN; configure break-glass accounts by id too. */
+    /** Matched against the subject's id and UPN, case-insensitively; configure the id too. */
     userPrincipalName: z.optional(identifier()),
     /** Limits the entry to one tenant; absent means every tenant. */
     tenantId: z.optional(identifier()),
@@ -49,14 +55,28 @@ const containmentPolicySchema = z.object({
   blastRadius: z.object({
     /** Containments per tenant allowed within the window; the next one needs approval. */
     maxContainments: z.int().check(z.gte(1), z.lte(1_000_000)),
+    /**
+     * Containments per tenant and detection source within the window (absent: the tenant limit),
+     * so one noisy or hostile source reaches its own limit before the tenant's.
+     */
+    maxContainmentsPerSource: z.optional(z.int().check(z.gte(1), z.lte(1_000_000))),
     windowSeconds: z.int().check(z.gte(1), z.lte(7 * 24 * 3600)),
   }),
+  /** Hours an approval request stays open, per severity (default 4); then it expires unacted. */
+  approvalExpiryHours: z.optional(
+    z.partialRecord(
+      z.enum(['low', 'medium', 'high', 'critical']),
+      z.number().check(z.gt(0), z.lte(30 * 24)),
+    ),
+  ),
   severities: z.object({
     low: severityPolicySchema,
     medium: severityPolicySchema,
     high: severityPolicySchema,
     critical: severityPolicySchema,
   }),
+  /** Watch after containment (shared/domain/watch.ts). */
+  watch: z._default(watchPolicySchema, DEFAULT_WATCH_POLICY),
 });
 
 export type ContainmentPolicy = z.infer<typeof containmentPolicySchema>;
@@ -66,6 +86,22 @@ export function parseContainmentPolicy(
   input: unknown,
 ): Result<ContainmentPolicy, InvalidInputError> {
   return parseWith(containmentPolicySchema, input, 'containment policy');
+}
+
+const DEFAULT_APPROVAL_EXPIRY_HOURS = 4;
+
+/** When an approval requested at `at` for this severity expires. */
+export function approvalExpiresAt(policy: ContainmentPolicy, severity: Severity, at: Date): string {
+  const hours = policy.approvalExpiryHours?.[severity] ?? DEFAULT_APPROVAL_EXPIRY_HOURS;
+  return new Date(at.getTime() + hours * 3_600_000).toISOString();
+}
+
+/** The longest any approval request of this policy stays open, in hours (the expiry sweep's look-back). */
+export function longestApprovalExpiryHours(policy: ContainmentPolicy): number {
+  return Math.max(
+    DEFAULT_APPROVAL_EXPIRY_HOURS,
+    ...Object.values(policy.approvalExpiryHours ?? {}),
+  );
 }
 
 export const NOT_APPLICABLE_WHY: Partial<
@@ -84,7 +120,29 @@ interface PlannedSkip {
   why: string;
 }
 
-type ApprovalCause = 'policy' | 'blastRadius';
+type ApprovalCause = 'policy' | 'blastRadius' | 'protectedIdentitiesUnresolved';
+
+/**
+ * What the directory knows of each protected identity, resolved ahead of time (so the check
+ * adds no round trip): per canonical tenant and policy entry, every name in lower case, and the
+ * entries whose resolution failed (then the check fails closed).
+ */
+export interface ProtectedIdentityNames {
+  /** Key: `${tenantId}#${entryIndex}`. */
+  names: ReadonlyMap<string, readonly string[]>;
+  failures: readonly { tenantId: string; index: number; why: string }[];
+}
+
+/** The tenant's and the source's containments in the window, this detection included. */
+export interface WindowCounts {
+  tenant: number;
+  source: number;
+}
+
+/** The blast-radius key of a detection's source: vendor and product, canonical. */
+export function blastRadiusSource(detection: Pick<Detection, 'source'>): string {
+  return nameKey(`${detection.source.vendor}/${detection.source.product}`);
+}
 
 export interface ContainmentPlan {
   detectionId: string;
@@ -105,35 +163,97 @@ export interface ContainmentPlan {
         actions: ContainmentAction[];
         why: string;
       };
-  protectedIdentity?: { matchedBy: 'id' | 'userPrincipalName'; reason: string };
+  protectedIdentity?: { matchedBy: MatchedBy; reason: string };
   blastRadius: {
     containmentsInWindow: number;
     maxContainments: number;
+    source: string;
+    sourceContainmentsInWindow: number;
+    maxContainmentsPerSource: number;
     windowSeconds: number;
     exceeded: boolean;
   };
 }
 
-const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+type MatchedBy = 'id' | 'userPrincipalName' | 'directoryName' | 'awsPrincipal';
 
-/** The protected-identity entry that matches the detection's subject, if any. */
+/** Whether a policy entry applies to the detection's (canonical) tenant. */
+function inTenant(entry: ProtectedIdentity, tenant: Detection['tenant']): boolean {
+  if (entry.tenantId === undefined) return true;
+  const canonical = canonicalTenantId(tenant.provider, entry.tenantId);
+  return canonical.ok && canonical.value === tenant.tenantId;
+}
+
+/**
+ * The protected-identity entry that matches the detection's subject, if any: on every name the
+ * identity has (configured id and UPN, and what the directory resolved them to), whichever of
+ * them the detection names it by, case-insensitively; AWS entries by role or user.
+ */
 function findProtectedIdentity(
   detection: Pick<Detection, 'tenant' | 'subject'>,
   policy: Pick<ContainmentPolicy, 'protectedIdentities'>,
-): { matchedBy: 'id' | 'userPrincipalName'; entry: ProtectedIdentity } | undefined {
+  names?: ProtectedIdentityNames,
+): { matchedBy: MatchedBy; entry: ProtectedIdentity } | undefined {
   const { subject, tenant } = detection;
-  for (const entry of policy.protectedIdentities) {
-    if (entry.tenantId !== undefined && !sameId(entry.tenantId, tenant.tenantId)) continue;
-    if (entry.id !== undefined && sameId(entry.id, subject.id)) return { matchedBy: 'id', entry };
+  const subjectNames = new Set(
+    [subject.id, subject.userPrincipalName].flatMap((n) => (n ? [nameKey(n)] : [])),
+  );
+  for (const [index, entry] of policy.protectedIdentities.entries()) {
+    if (!inTenant(entry, tenant)) continue;
+    if (tenant.provider === 'aws' || subject.type === 'awsPrincipal') {
+      if (entry.id !== undefined && awsProtectedCovers(entry.id, subject.id)) {
+        return { matchedBy: 'awsPrincipal', entry };
+      }
+      continue;
+    }
+    if (entry.id !== undefined && subjectNames.has(nameKey(entry.id))) {
+      return { matchedBy: 'id', entry };
+    }
     if (
       entry.userPrincipalName !== undefined &&
-      subject.userPrincipalName !== undefined &&
-      sameId(entry.userPrincipalName, subject.userPrincipalName)
+      subjectNames.has(nameKey(entry.userPrincipalName))
     ) {
       return { matchedBy: 'userPrincipalName', entry };
     }
+    const resolved = names?.names.get(`${tenant.tenantId}#${index}`) ?? [];
+    if (resolved.some((name) => subjectNames.has(name))) {
+      return { matchedBy: 'directoryName', entry };
+    }
   }
   return undefined;
+}
+
+/**
+ * Fail closed: when some protected identity of this tenant could not be resolved, a subject it
+ * might be waits for approval. Entries configured by object id still match an object id, so only
+ * a subject named otherwise (UPN, mail) is held; an entry known only by UPN holds every subject.
+ */
+function unresolvedHold(
+  detection: Pick<Detection, 'tenant' | 'subject'>,
+  policy: Pick<ContainmentPolicy, 'protectedIdentities'>,
+  names: ProtectedIdentityNames | undefined,
+): string | undefined {
+  const failed = (names?.failures ?? []).filter((f) => f.tenantId === detection.tenant.tenantId);
+  if (failed.length === 0) return undefined;
+  const knownOnlyByName = failed.some((f) => {
+    const id = policy.protectedIdentities[f.index]?.id;
+    return id === undefined || !isObjectId(id);
+  });
+  if (!knownOnlyByName && isObjectId(detection.subject.id)) return undefined;
+  const why = failed[0]?.why ?? 'unknown error';
+  return `the protected identities of tenant ${detection.tenant.tenantId} could not be resolved (${why}), so ${detection.subject.id} might be one of them: approval required`;
+}
+
+/** The AWS entries (principal ARNs, or names scoped to an account), for the IAM adapter's own check. */
+export function awsProtectedPrincipals(
+  policy: Pick<ContainmentPolicy, 'protectedIdentities'>,
+): string[] {
+  return policy.protectedIdentities.flatMap((entry) =>
+    entry.id !== undefined &&
+    (/^arn:/i.test(entry.id) || (entry.tenantId !== undefined && /^\d{12}$/.test(entry.tenantId)))
+      ? [entry.id]
+      : [],
+  );
 }
 
 /**
@@ -144,28 +264,44 @@ function findProtectedIdentity(
 export function countsTowardBlastRadius(
   detection: Pick<Detection, 'tenant' | 'subject' | 'severity'>,
   policy: ContainmentPolicy,
+  names?: ProtectedIdentityNames,
 ): boolean {
-  if (policy.dryRun || findProtectedIdentity(detection, policy)) return false;
+  if (policy.dryRun || findProtectedIdentity(detection, policy, names)) return false;
+  if (unresolvedHold(detection, policy, names)) return false;
   const modes = policy.severities[detection.severity];
   return APPLICABLE_ACTIONS[detection.subject.type].some((action) => modes[action] === 'auto');
 }
 
 /**
  * Decides what containment does for one detection.
- * `containmentsInWindow` is the tenant's containment count in the policy window INCLUDING this
- * detection (what ContainmentWindow.recordAndCount returns); 0 when it was not recorded.
- * More than `maxContainments` turns every automatic action into an approval request.
+ * `counts` are the tenant's and the source's containment counts in the policy window INCLUDING
+ * this detection (what ContainmentWindow.recordAndCount returns); 0 when it was not recorded.
+ * More than either limit turns every automatic action into an approval request.
  */
 export function planContainment(
-  detection: Pick<Detection, 'detectionId' | 'tenant' | 'subject' | 'severity'>,
+  detection: Pick<Detection, 'detectionId' | 'tenant' | 'subject' | 'severity' | 'source'>,
   policy: ContainmentPolicy,
-  containmentsInWindow: number,
+  windowCounts: WindowCounts | number,
+  names?: ProtectedIdentityNames,
 ): ContainmentPlan {
+  // A single count is the tenant's, from a single source.
+  const counts =
+    typeof windowCounts === 'number'
+      ? { tenant: windowCounts, source: windowCounts }
+      : windowCounts;
   const { subject, severity } = detection;
   const modes = policy.severities[severity];
-  const isProtected = findProtectedIdentity(detection, policy);
-  const exceeded = containmentsInWindow > policy.blastRadius.maxContainments;
-  const windowText = `${containmentsInWindow} containments in tenant ${detection.tenant.tenantId} within ${policy.blastRadius.windowSeconds} s exceed the blast-radius limit of ${policy.blastRadius.maxContainments}`;
+  const isProtected = findProtectedIdentity(detection, policy, names);
+  const held = isProtected ? undefined : unresolvedHold(detection, policy, names);
+  const { maxContainments, windowSeconds } = policy.blastRadius;
+  const perSource = policy.blastRadius.maxContainmentsPerSource ?? maxContainments;
+  const source = blastRadiusSource(detection);
+  const containmentsInWindow = counts.tenant;
+  const exceeded = counts.tenant > maxContainments || counts.source > perSource;
+  const windowText =
+    counts.tenant > maxContainments
+      ? `${counts.tenant} containments in tenant ${detection.tenant.tenantId} within ${windowSeconds} s exceed the blast-radius limit of ${maxContainments}`
+      : `${counts.source} containments from source ${source} in tenant ${detection.tenant.tenantId} within ${windowSeconds} s exceed the per-source limit of ${perSource}`;
 
   const run: ContainmentAction[] = [];
   const skipped: PlannedSkip[] = [];
@@ -203,6 +339,10 @@ export function planContainment(
           ? { action, reason: 'dryRun', why: `dry run: nothing was called; ${why}` }
           : { action, reason: 'approvalRequired', why },
       );
+    } else if (held) {
+      awaitingApproval.push(action);
+      causes.add('protectedIdentitiesUnresolved');
+      skipped.push({ action, reason: 'approvalRequired', why: held });
     } else if (exceeded) {
       awaitingApproval.push(action);
       causes.add('blastRadius');
@@ -229,8 +369,11 @@ export function planContainment(
     approval: { required: false },
     blastRadius: {
       containmentsInWindow,
-      maxContainments: policy.blastRadius.maxContainments,
-      windowSeconds: policy.blastRadius.windowSeconds,
+      maxContainments,
+      source,
+      sourceContainmentsInWindow: counts.source,
+      maxContainmentsPerSource: perSource,
+      windowSeconds,
       exceeded,
     },
   };
@@ -239,6 +382,7 @@ export function planContainment(
   }
   if (awaitingApproval.length > 0) {
     const because = [
+      ...(held ? [held] : []),
       ...(causes.has('blastRadius') ? [windowText] : []),
       ...(causes.has('policy') ? [`the ${severity} severity policy requires approval`] : []),
     ];

@@ -9,6 +9,8 @@ import { parseWith } from './validation.ts';
  */
 
 const id = () => z.string().check(z.minLength(1));
+/** A provider's start time, or `unknown` where the provider does not say. */
+const startTime = () => z.union([z.iso.datetime({ offset: true }), z.literal('unknown')]);
 
 const restorableChangeSchema: z.ZodMiniType<RestorableChange> = z.discriminatedUnion('kind', [
   z.object({
@@ -19,7 +21,42 @@ const restorableChangeSchema: z.ZodMiniType<RestorableChange> = z.discriminatedU
     directoryScopeId: id(),
     principalId: id(),
     endDateTime: z.optional(z.iso.datetime({ offset: true })),
-    startedAt: z.optional(z.iso.datetime({ offset: true })),
+    startDateTime: z.optional(startTime()),
+  }),
+  z.object({
+    kind: z.literal('roleEligibility'),
+    eligibilityId: id(),
+    roleDefinitionId: id(),
+    directoryScopeId: id(),
+    principalId: id(),
+    startDateTime: startTime(),
+    endDateTime: z.optional(z.iso.datetime({ offset: true })),
+  }),
+  z.object({
+    kind: z.literal('groupMembership'),
+    groupId: id(),
+    memberId: id(),
+    groupRoles: z.array(id()),
+    startDateTime: startTime(),
+  }),
+  z.object({
+    kind: z.literal('pimGroupAccess'),
+    schedule: z.enum(['eligible', 'active']),
+    accessId: z.enum(['member', 'owner']),
+    groupId: id(),
+    principalId: id(),
+    instanceId: id(),
+    startDateTime: startTime(),
+    endDateTime: z.optional(z.iso.datetime({ offset: true })),
+  }),
+  z.object({
+    kind: z.literal('credentialRemoved'),
+    subjectId: id(),
+    owner: z.enum(['application', 'servicePrincipal']),
+    ownerId: id(),
+    credentialType: z.enum(['password', 'certificate']),
+    keyId: id(),
+    displayName: z.optional(z.string()),
   }),
   z.object({ kind: z.literal('accountDisabled'), subjectId: id() }),
   z.object({ kind: z.literal('servicePrincipalDisabled'), subjectId: id() }),
@@ -28,13 +65,6 @@ const restorableChangeSchema: z.ZodMiniType<RestorableChange> = z.discriminatedU
     kind: z.literal('awsAccessKeyDeactivated'),
     userName: z.string(),
     accessKeyId: z.string(),
-  }),
-  z.object({
-    kind: z.literal('credentialRemoved'),
-    owner: z.enum(['servicePrincipal', 'application']),
-    ownerId: id(),
-    credentialType: z.enum(['password', 'key']),
-    keyId: id(),
   }),
 ]);
 
@@ -49,6 +79,9 @@ export function parseRestorableChange(input: unknown): Result<RestorableChange, 
 export function restoreActionOf(change: unknown): ContainmentAction {
   switch ((change as { kind?: unknown } | null)?.kind) {
     case 'roleAssignment':
+    case 'roleEligibility':
+    case 'groupMembership':
+    case 'pimGroupAccess':
       return 'isolatePrivilege';
     case 'awsDenyPolicy':
       return 'denyOlderSessions';
@@ -68,6 +101,14 @@ export function targetOf(change: unknown): string {
     switch (c.kind) {
       case 'roleAssignment':
         return c.assignmentId;
+      case 'roleEligibility':
+        return c.eligibilityId;
+      case 'groupMembership':
+        return `${c.groupId}/members/${c.memberId}`;
+      case 'pimGroupAccess':
+        return c.instanceId;
+      case 'credentialRemoved':
+        return `${c.ownerId}/${c.credentialType}/${c.keyId}`;
       case 'accountDisabled':
       case 'servicePrincipalDisabled':
         return c.subjectId;
@@ -75,14 +116,18 @@ export function targetOf(change: unknown): string {
         return `${c.roleName}/${c.policyName}`;
       case 'awsAccessKeyDeactivated':
         return c.accessKeyId;
-      case 'credentialRemoved':
-        return `${c.ownerId}/${c.credentialType}Credentials/${c.keyId}`;
     }
   }
   const raw = (change ?? {}) as Record<string, unknown>;
-  const found = [raw.assignmentId, raw.subjectId, raw.roleName, raw.accessKeyId].find(
-    (value) => typeof value === 'string' && value !== '',
-  );
+  const found = [
+    raw.assignmentId,
+    raw.eligibilityId,
+    raw.instanceId,
+    raw.groupId,
+    raw.subjectId,
+    raw.roleName,
+    raw.accessKeyId,
+  ].find((value) => typeof value === 'string' && value !== '');
   return typeof found === 'string' ? found : 'unknown';
 }
 
@@ -91,6 +136,12 @@ export function changeKey(change: RestorableChange): string {
   switch (change.kind) {
     case 'roleAssignment':
       return `role:${change.assignmentId}`;
+    case 'roleEligibility':
+      return `eligibility:${change.eligibilityId}`;
+    case 'groupMembership':
+      return `membership:${change.groupId}:${change.memberId}`;
+    case 'pimGroupAccess':
+      return `pimGroup:${change.instanceId}`;
     case 'accountDisabled':
     case 'servicePrincipalDisabled':
       return `${change.kind}:${change.subjectId}`;

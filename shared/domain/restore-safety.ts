@@ -7,6 +7,13 @@ import type { Detection } from './detection.ts';
  * The access key a finding named as stolen is never re-activated either.
  */
 
+const GRANT_KINDS: ReadonlySet<RestorableChange['kind']> = new Set([
+  'roleAssignment',
+  'roleEligibility',
+  'groupMembership',
+  'pimGroupAccess',
+]);
+
 /** How far before the detection the attack is assumed to have begun when the token time is unknown. */
 const DEFAULT_ATTACK_LOOKBACK_HOURS = 24;
 
@@ -52,15 +59,16 @@ export function selectRestorable(
       });
       continue;
     }
-    // Grants (role assignments; memberships and eligibilities carry `startedAt` too).
-    const startedAt = (change as { startedAt?: string }).startedAt;
-    if (change.kind === 'roleAssignment' || startedAt !== undefined) {
-      if (startedAt === undefined) {
+    // Grants: every path to privilege carries when it began, or `unknown`.
+    if (GRANT_KINDS.has(change.kind)) {
+      const began = (change as { startDateTime?: string }).startDateTime;
+      const at = began === undefined || began === 'unknown' ? Number.NaN : Date.parse(began);
+      if (Number.isNaN(at)) {
         selection.startUnknown.push(change);
-      } else if (Date.parse(startedAt) >= since.getTime()) {
+      } else if (at >= since.getTime()) {
         selection.createdDuringAttack.push({
           change,
-          why: `not restored: created during the attack window (began ${startedAt}, on or after ${since.toISOString()})`,
+          why: `not restored: created during the attack window (began ${began}, on or after ${since.toISOString()})`,
         });
         continue;
       }

@@ -10,6 +10,7 @@ import { LEDGER_TABLE } from '../adapters/dynamodb/ledger-table-definition.ts';
 import { STATE_TABLE } from '../adapters/dynamodb/state-table-definition.ts';
 import { entraConfigFromEnv } from '../adapters/graph/config.ts';
 import { EntraIdentityProvider } from '../adapters/graph/entra-identity-provider.ts';
+import { GraphProtectedIdentityResolver } from '../adapters/graph/protected-identity-resolver.ts';
 import { redactingLog, stderrLog } from '../adapters/logging.ts';
 import { TicketSystems } from '../adapters/tickets/resolver.ts';
 import { defaultOwnershipMap, loadOwnershipMap } from '../config/load-ownership.ts';
@@ -18,7 +19,7 @@ import { loadTicketConnections, ticketSecretValues } from '../config/ticket-conn
 import { CONTROL_CATALOG } from '../domain/controls/catalog.ts';
 import type { Detection } from '../domain/detection.ts';
 import { ConfigError } from '../domain/errors.ts';
-import type { ContainmentPolicy } from '../domain/guardrails.ts';
+import { awsProtectedPrincipals, type ContainmentPolicy } from '../domain/guardrails.ts';
 import { incidentIdFor } from '../domain/incident.ts';
 import type { ProviderMode } from '../domain/response-mode.ts';
 import type { RemediationRequest } from '../domain/tickets/remediation-request.ts';
@@ -26,8 +27,11 @@ import { systemClock } from '../ports/clock.ts';
 import type { EventPublisher, ResponderEvent } from '../ports/events.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { Log } from '../ports/log.ts';
+import type { DecisionDeps } from '../use-cases/approve.ts';
 import { openTickets, type TicketOutcome } from '../use-cases/open-tickets.ts';
+import type { ReleaseDeps } from '../use-cases/release.ts';
 import { type RespondInput, type RespondResult, respond } from '../use-cases/respond.ts';
+import { type WatchReport, watchContainment } from '../use-cases/watch-containment.ts';
 import {
   type EmbeddedDynamoDb,
   LOCAL_LEDGER_TABLE,
@@ -40,6 +44,7 @@ import {
 } from './simulated-aws-iam/iam.ts';
 import { createSimulatedEntraProvider } from './simulated-tenant/provider.ts';
 import { type SimulatedTenant, startSimulatedTenant } from './simulated-tenant/tenant.ts';
+import { watchIntervalFromEnv } from './watch-timer.ts';
 
 /**
  * Local mode, the embedded default: the same use cases the Lambdas run, wired to an embedded
@@ -85,8 +90,14 @@ export interface LocalRuntime {
   readonly simulatedAwsIam?: SimulatedAwsIam;
   /** The provider that acts on a detection's tenant (Entra or AWS), if one is configured. */
   identityProviderFor(detection: Detection): IdentityProvider | undefined;
+  /** What the operator's approve, deny, release, incidents and the expiry sweep act with. */
+  readonly operator: DecisionDeps & ReleaseDeps;
   /** Runs one normalized detection end to end, once: a repeat returns the first answer. */
   handle(input: RespondInput): Promise<LocalResponse>;
+  /** How often `serve` runs the watch (RESPONDER_WATCH_INTERVAL_MINUTES). */
+  readonly watchIntervalMinutes: number;
+  /** One run of the watch after containment, now: re-checks, records, announces, re-contains. */
+  watch(): Promise<WatchReport>;
   close(): Promise<void>;
 }
 
@@ -110,6 +121,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const ownership = env.RESPONDER_OWNERSHIP
     ? loadOwnershipMap(env.RESPONDER_OWNERSHIP)
     : defaultOwnershipMap;
+  const watchIntervalMinutes = watchIntervalFromEnv(env);
   const connections = await loadTicketConnections({ env });
   secrets.push(...ticketSecretValues(connections));
 
@@ -146,6 +158,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         options.unpacedIdentityProtection ? { limits: { identityProtectionIntervalMs: 0 } } : {},
       );
     }
+    // Every name of each protected identity, known before the first detection.
+    const protectedIdentities = new GraphProtectedIdentityResolver({
+      policy,
+      tenants: identityProvider.tenantSessions(),
+    });
+    await protectedIdentities.refresh();
     let awsProvider: AwsIamIdentityProvider;
     if (liveAwsAccount) {
       // Credentials from the default chain; IAM is global and signs in us-east-1.
@@ -153,6 +171,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       awsProvider = new AwsIamIdentityProvider({
         client: liveIamClient,
         accountIds: [liveAwsAccount],
+        protectedPrincipals: awsProtectedPrincipals(policy),
       });
     } else {
       simulatedAwsIam = await startSimulatedAwsIam({
@@ -162,6 +181,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       awsProvider = new AwsIamIdentityProvider({
         client: simulatedAwsIam.client(),
         accountIds: [simulatedAwsIam.accountId],
+        protectedPrincipals: awsProtectedPrincipals(policy),
         mode: 'simulated',
       });
     }
@@ -191,11 +211,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         // The respond function's 30 s, unless configured: every wait of containment ends by it.
         const deadline = input.deadline ?? Date.now() + budgetMs;
         const result = await respond(
-          { caller: 'local', ...input, deadline },
+          { ...input, deadline },
           {
             identityProviderFor,
             policy,
             window: new DynamoDbContainmentWindow(db.client, LOCAL_STATE_TABLE),
+            protectedIdentities,
             catalog: CONTROL_CATALOG,
             ownership,
             ledger,
@@ -228,6 +249,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ...(simulatedTenant ? { simulatedTenant } : {}),
       ...(simulatedAwsIam ? { simulatedAwsIam } : {}),
       identityProviderFor,
+      operator: {
+        ledger,
+        identityProviderFor,
+        policy,
+        events: new LocalEventBus(eventLog),
+        clock: systemClock,
+        mode: identityProvider.mode,
+      },
       async handle(input) {
         const { result, replayed } = await handleOnce(input);
         const { pendingTickets, ...response } = result;
@@ -245,6 +274,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         }
         return { ...response, replayed };
       },
+      watchIntervalMinutes,
+      watch: () =>
+        watchContainment({
+          incidents: ledger,
+          ledger,
+          identityProviderFor,
+          policy,
+          events: new LocalEventBus(eventLog),
+          clock: systemClock,
+          log,
+          intervalMinutes: watchIntervalMinutes,
+        }),
       async close() {
         identityProvider.close();
         await simulatedTenant?.close();

@@ -6,14 +6,19 @@ import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempo
 import { DynamoDbReplayGuard } from '../adapters/dynamodb/replay-guard.ts';
 import { createIntakeApi } from '../adapters/http/intake-api.ts';
 import { createLedgerApi } from '../adapters/http/ledger-api.ts';
-import { createReleaseApi } from '../adapters/http/release-api.ts';
+import { createOperatorApi } from '../adapters/http/operator-api.ts';
+import { isSsfPath } from '../adapters/http/ssf-api.ts';
 import { type HttpRequest, type HttpResponse, json } from '../adapters/http/types.ts';
 import { ssfTransmittersFrom } from '../config/ssf-transmitters.ts';
+import { ConfigError } from '../domain/errors.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { Log } from '../ports/log.ts';
 import { createSetPushReceiver } from '../sources/ssf/push.ts';
+import { expireApprovals } from '../use-cases/expire-approvals.ts';
 import { RetryableContainmentError } from '../use-cases/respond.ts';
 import { LOCAL_STATE_TABLE, type LocalRuntime } from './runtime.ts';
+import { type LocalTransmitter, startLocalTransmitter } from './ssf.ts';
+import { startWatchTimer } from './watch-timer.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024; // the APIs apply their own, smaller limits
 
@@ -39,13 +44,18 @@ export async function startLocalServer(
     : [];
   const deliver = async (
     result: Parameters<Parameters<typeof createIntakeApi>[0]['deliver']>[0],
-  ) => ({
-    result: await runtime.handle({
+  ) => {
+    const handled = await runtime.handle({
       detection: result.detection,
       sourceEventId: result.sourceEventId,
       rawSha256: result.rawSha256,
-    }),
-  });
+      ...(result.sourceFormat ? { sourceFormat: result.sourceFormat } : {}),
+      sender: result.sender ?? 'local:serve',
+    });
+    await ssf?.transmit(handled.incidentId); // the bus subscriber's local stand-in
+    return { result: handled };
+  };
+  let ssf: LocalTransmitter | undefined;
   const intake = createIntakeApi({
     deliver,
     ledger: runtime.ledger,
@@ -71,17 +81,21 @@ export async function startLocalServer(
     pageTokenKey: options.env.RESPONDER_PAGE_TOKEN_KEY ?? randomBytes(32),
     onError: (error) => options.log.error('ledger query failed', { error: String(error) }),
   });
-  const releaseApi = createReleaseApi({
-    ledger: runtime.ledger,
-    identityProviderFor: (detection) => runtime.identityProviderFor(detection),
-    clock: systemClock,
-  });
+  const operatorApi = createOperatorApi(runtime.operator);
 
   const route = async (request: HttpRequest): Promise<HttpResponse> => {
     if (request.path === '/healthz') return json(200, { status: 'ok', mode: runtime.mode });
     if (request.path.startsWith('/v1/ledger/')) return ledgerApi(request);
-    if (request.path.startsWith('/v1/incidents/')) {
-      return releaseApi(request, request.headers['x-responder-operator'] ?? 'local-operator');
+    if (ssf && isSsfPath(request.path)) return ssf.api(request);
+    if (request.path === '/v1/incidents' || request.path.startsWith('/v1/incidents/')) {
+      const answer = await operatorApi(
+        request,
+        request.headers['x-responder-operator'] ?? 'local-operator',
+      );
+      // An approval that ran actions, or a release, is something receivers should hear about.
+      const decided = /^\/v1\/incidents\/([^/]+)\/(approve|release)$/.exec(request.path)?.[1];
+      if (decided && answer.status === 200) await ssf?.transmit(decodeURIComponent(decided));
+      return answer;
     }
     return intake(request);
   };
@@ -97,10 +111,52 @@ export async function startLocalServer(
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  ssf = await startLocalTransmitter(runtime, { baseUrl: url, env: options.env, log: options.log });
+  // The local stand-ins for the watch and expiry schedules (EventBridge Scheduler in AWS).
+  const watch = startWatchTimer(
+    () => runtime.watch(),
+    runtime.watchIntervalMinutes * 60_000,
+    options.log,
+  );
+  const sweep = expirySweep(runtime, options);
   return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    url,
+    close: async () => {
+      clearInterval(sweep);
+      await watch.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
+}
+
+/**
+ * Closes approval requests nobody decided in time, every `RESPONDER_EXPIRY_SWEEP_SECONDS`
+ * (default 60): the local twin of the scheduled `expire-approvals` function.
+ */
+function expirySweep(
+  runtime: LocalRuntime,
+  options: { env: NodeJS.ProcessEnv; log: Log },
+): NodeJS.Timeout {
+  const seconds = Number(options.env.RESPONDER_EXPIRY_SWEEP_SECONDS ?? 60);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new ConfigError('RESPONDER_EXPIRY_SWEEP_SECONDS must be a positive number of seconds');
+  }
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    expireApprovals(runtime.operator)
+      .then((closed) => {
+        if (closed.length > 0) options.log.info('approval requests expired', { closed });
+      })
+      .catch((error: unknown) => options.log.error('expiry sweep failed', { error: String(error) }))
+      .finally(() => {
+        running = false;
+      });
+  }, seconds * 1000);
+  timer.unref();
+  return timer;
 }
 
 /**

@@ -7,6 +7,7 @@ import type {
 } from '../domain/containment.ts';
 import type { Subject } from '../domain/detection.ts';
 import type { ProviderMode } from '../domain/response-mode.ts';
+import type { Expectation, RecheckResult } from '../domain/watch.ts';
 
 /**
  * Containment at an identity provider. Not shaped after any one API: Entra (Graph), AWS IAM and
@@ -25,4 +26,13 @@ export interface IdentityProvider {
     detectedAt: string;
   }): Promise<VerificationResult>;
   restore(request: RestoreRequest): Promise<ActionOutcome[]>;
+  /**
+   * Watch after containment: re-reads each expectation and reports what no longer holds. A
+   * provider without it cannot be watched; the watch says so instead of guessing.
+   */
+  recheck?(request: {
+    tenantId: string;
+    subject: Subject;
+    expectations: readonly Expectation[];
+  }): Promise<RecheckResult>;
 }

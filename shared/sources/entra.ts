@@ -58,6 +58,7 @@ const riskDetectionSchema = z.object({
 const signInSchema = z.object({
   id: z.string().check(z.minLength(1)),
   userId: text(),
+  isInteractive: flag(),
   homeTenantId: text(),
   ipAddress: text(),
   clientAppUsed: text(),
@@ -237,6 +238,9 @@ function normalizeParsed(
       subject: {
         type: 'user',
         id: risk.userId,
+        // An interactive sign-in is one where a factor was presented to Entra: a person's.
+        // Without it (no sign-in, or a token redeemed by an app) the kind stays unknown.
+        kind: signIn?.isInteractive === true ? 'person' : undefined,
         userPrincipalName: present(risk.userPrincipalName),
         displayName: present(risk.userDisplayName),
       },

@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
-import { detectionSchema } from '../domain/detection.ts';
+import { detectionSchema, parseDetection } from '../domain/detection.ts';
+import { InvalidInputError } from '../domain/errors.ts';
+import { canonicalDetection } from '../domain/identity.ts';
 import { parseWith } from '../domain/validation.ts';
 import { rawSha256 } from './raw.ts';
 import { invalid, type NormalizeResult } from './result.ts';
@@ -17,7 +19,7 @@ const nativeEventSchema = z.object({
 /** A native detection as a file, stdin or `POST /v1/detections` body. */
 export function normalizeNativeDetection(input: unknown): NormalizeResult {
   const sha = rawSha256(input);
-  const parsed = parseWith(detectionSchema, input, 'detection');
+  const parsed = parseDetection(input);
   if (!parsed.ok) return { kind: 'invalid', error: parsed.error, rawSha256: sha };
   return {
     kind: 'detection',
@@ -50,10 +52,19 @@ export function normalizeNativeEvent(
       sha,
     );
   }
+  const canonical = canonicalDetection(event.detail);
+  if (!canonical.ok) {
+    const issues = canonical.error.issues.map((i) => ({ ...i, path: `detail.${i.path}` }));
+    return {
+      kind: 'invalid',
+      error: new InvalidInputError('Session Compromise Detected event', issues),
+      rawSha256: sha,
+    };
+  }
   return {
     kind: 'detection',
-    detection: event.detail,
-    sourceEventId: event.detail.detectionId,
+    detection: canonical.value,
+    sourceEventId: canonical.value.detectionId,
     rawSha256: sha,
   };
 }

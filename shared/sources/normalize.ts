@@ -6,6 +6,12 @@ import {
   normalizeEntraEvent,
   normalizeEntraRiskDetection,
 } from './entra.ts';
+import {
+  ENTRA_SP_DETAIL_TYPE,
+  normalizeEntraServicePrincipalEnvelope,
+  normalizeEntraServicePrincipalEvent,
+  normalizeEntraServicePrincipalRisk,
+} from './entra-service-principal.ts';
 import { envelopeProbe } from './eventbridge.ts';
 import { GUARDDUTY_DETAIL_TYPE, GUARDDUTY_SOURCE, normalizeGuardDuty } from './guardduty.ts';
 import { locateInSource } from './locate.ts';
@@ -43,90 +49,144 @@ export interface NormalizeContext {
  * what is accepted.
  */
 export function normalizeEvent(input: unknown, context: NormalizeContext = {}): NormalizeResult {
-  const result = route(input, context);
+  const [format, result] = route(input, context);
   if (result.kind === 'invalid' && result.error instanceof DraftRejectedError) {
     return { ...result, error: locateInSource(result.error, input) };
   }
-  return result;
+  if (result.kind !== 'detection') return result;
+  const envelope = envelopeProbe.safeParse(input);
+  const account = (input as { account?: unknown }).account;
+  return {
+    ...result,
+    sourceFormat: format,
+    // A bus event's publisher: its source, and the account EventBridge stamped on it.
+    ...(envelope.success
+      ? {
+          sender: `eventbridge:${envelope.data.source}${typeof account === 'string' ? `@${account}` : ''}`,
+        }
+      : {}),
+  };
 }
 
-function route(input: unknown, context: NormalizeContext): NormalizeResult {
+type Routed = [format: string, result: NormalizeResult];
+
+function route(input: unknown, context: NormalizeContext): Routed {
   if (typeof input === 'string') {
-    return unrecognised(
-      input,
-      input.split('.').length === 3
-        ? 'a compact JWS: Security Event Tokens are verified by the SSF push receiver (POST /v1/ssf/events)'
-        : 'a string, not a JSON object',
-    );
+    return [
+      'unknown',
+      unrecognised(
+        input,
+        input.split('.').length === 3
+          ? 'a compact JWS: Security Event Tokens are verified by the SSF push receiver (POST /v1/ssf/events)'
+          : 'a string, not a JSON object',
+      ),
+    ];
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    return unrecognised(input, 'not a JSON object');
+    return ['unknown', unrecognised(input, 'not a JSON object')];
   }
   const envelope = envelopeProbe.safeParse(input);
   if (envelope.success) {
     const { source } = envelope.data;
     const detailType = envelope.data['detail-type'];
     if (detailType === NATIVE_DETAIL_TYPE) {
-      return normalizeNativeEvent(input, context.trustedNativeSources);
+      return ['native', normalizeNativeEvent(input, context.trustedNativeSources)];
     }
     if (source === GUARDDUTY_SOURCE && detailType === GUARDDUTY_DETAIL_TYPE) {
-      return normalizeGuardDuty(input);
+      return ['guardduty', normalizeGuardDuty(input)];
     }
     if (
       source === SECURITYHUB_SOURCE &&
       (ASFF_DETAIL_TYPES as readonly string[]).includes(detailType)
     ) {
-      return normalizeSecurityHubAsff(input);
+      return ['securityhub-asff', normalizeSecurityHubAsff(input)];
     }
     if (source === SECURITYHUB_SOURCE && detailType === OCSF_DETAIL_TYPE) {
-      return normalizeSecurityHubOcsf(input);
+      return ['securityhub-ocsf', normalizeSecurityHubOcsf(input)];
     }
     if (source.startsWith(OKTA_SOURCE_PREFIX) && detailType === OKTA_DETAIL_TYPE) {
-      return normalizeOkta(input);
+      return ['okta', normalizeOkta(input)];
     }
     if (detailType === ENTRA_DETAIL_TYPE) {
-      return normalizeEntraEvent(input, { entraTenantId: context.entraTenantId });
+      return ['entra', normalizeEntraEvent(input, { entraTenantId: context.entraTenantId })];
     }
-    return {
-      kind: 'invalid',
-      rawSha256: rawSha256(input),
-      error: new InvalidInputError('source event', [
-        {
-          path: 'detail-type',
-          message: `no normalizer for source '${source}' with detail-type '${detailType}' (accepted: ${ACCEPTED})`,
-        },
-      ]),
-    };
+    if (detailType === ENTRA_SP_DETAIL_TYPE) {
+      return [
+        'entra-service-principal',
+        normalizeEntraServicePrincipalEvent(input, { entraTenantId: context.entraTenantId }),
+      ];
+    }
+    return [
+      'unknown',
+      {
+        kind: 'invalid',
+        rawSha256: rawSha256(input),
+        error: new InvalidInputError('source event', [
+          {
+            path: 'detail-type',
+            message: `no normalizer for source '${source}' with detail-type '${detailType}' (accepted: ${ACCEPTED})`,
+          },
+        ]),
+      },
+    ];
   }
   if ('detail' in input || 'detail-type' in input) {
     // An EventBridge event whose routing members are missing or malformed: name them.
     const probe = parseWith(envelopeProbe, input, 'EventBridge event (detail-type and source)');
-    if (!probe.ok) return { kind: 'invalid', rawSha256: rawSha256(input), error: probe.error };
+    if (!probe.ok)
+      return ['unknown', { kind: 'invalid', rawSha256: rawSha256(input), error: probe.error }];
   }
-  if ('schemaVersion' in input || 'detectionId' in input) return normalizeNativeDetection(input);
+  if ('schemaVersion' in input || 'detectionId' in input)
+    return ['native', normalizeNativeDetection(input)];
+  // Before the user envelope: a service principal envelope carries a signIn too.
+  if ('servicePrincipalRiskDetection' in input) {
+    return [
+      'entra-service-principal',
+      normalizeEntraServicePrincipalEnvelope(input, { entraTenantId: context.entraTenantId }),
+    ];
+  }
   if ('riskDetection' in input || 'signIn' in input) {
-    return normalizeEntraEnvelope(input, { entraTenantId: context.entraTenantId });
+    return ['entra', normalizeEntraEnvelope(input, { entraTenantId: context.entraTenantId })];
   }
   if ('riskEventType' in input && 'userId' in input) {
     // A bare Graph riskDetection, forwarded without our envelope.
-    return normalizeEntraRiskDetection(input, { entraTenantId: context.entraTenantId });
+    return ['entra', normalizeEntraRiskDetection(input, { entraTenantId: context.entraTenantId })];
+  }
+  if ('riskEventType' in input && 'servicePrincipalId' in input) {
+    // A bare Graph servicePrincipalRiskDetection.
+    return [
+      'entra-service-principal',
+      normalizeEntraServicePrincipalRisk(input, { entraTenantId: context.entraTenantId }),
+    ];
   }
   if ('conditionalAccessStatus' in input && 'userId' in input) {
-    return unrecognised(
-      input,
-      'an Entra sign-in alone is evidence, not a detection: send it as signIn next to its riskDetection',
-    );
+    return [
+      'unknown',
+      unrecognised(
+        input,
+        'an Entra sign-in alone is evidence, not a detection: send it as signIn next to its riskDetection',
+      ),
+    ];
   }
   if ('header' in input && 'payload' in input) {
     if (!context.decodedSetIssuers) {
-      return unrecognised(
-        input,
-        'a decoded Security Event Token: SETs are accepted signed, at POST /v1/ssf/events',
-      );
+      return [
+        'unknown',
+        unrecognised(
+          input,
+          'a decoded Security Event Token: SETs are accepted signed, at POST /v1/ssf/events',
+        ),
+      ];
     }
-    return normalizeDecodedSet(input, context.decodedSetIssuers);
+    return ['ssf', normalizeDecodedSet(input, context.decodedSetIssuers)];
   }
-  return unrecognised(input, 'no detail-type/source, schemaVersion or riskDetection member');
+  return [
+    'unknown',
+    unrecognised(
+      input,
+      'no detail-type/source, schemaVersion, riskDetection or servicePrincipalRiskDetection member',
+    ),
+  ];
 }
 
 const ACCEPTED = [
@@ -135,6 +195,7 @@ const ACCEPTED = [
   `${SECURITYHUB_SOURCE} / ${ASFF_DETAIL_TYPES.join(' | ')} | ${OCSF_DETAIL_TYPE}`,
   `${OKTA_SOURCE_PREFIX}<org>/<name> / ${OKTA_DETAIL_TYPE}`,
   ENTRA_DETAIL_TYPE,
+  ENTRA_SP_DETAIL_TYPE,
 ].join('; ');
 
 function unrecognised(input: unknown, what: string): NormalizeResult {
@@ -144,7 +205,7 @@ function unrecognised(input: unknown, what: string): NormalizeResult {
     error: new InvalidInputError('source event', [
       {
         path: '',
-        message: `unrecognised format (${what}); expected an EventBridge event (${ACCEPTED}), a native detection (schemaVersion "1"), or an Entra envelope {riskDetection, signIn?}`,
+        message: `unrecognised format (${what}); expected an EventBridge event (${ACCEPTED}), a native detection (schemaVersion "1"), or an Entra envelope {riskDetection, signIn?} or {servicePrincipalRiskDetection, signIn?}`,
       },
     ]),
   };

@@ -13,6 +13,10 @@ export type NormalizeResult =
       sourceEventId: string;
       /** SHA-256 of the canonical raw payload (sorted-key JSON, or the compact JWS as sent). */
       rawSha256: string;
+      /** The format it was normalized from (`native`, `guardduty`, `okta`, `ssf`...). */
+      sourceFormat?: string;
+      /** Who sent it, as far as the channel proves: bus source and account, SET issuer, caller ARN. */
+      sender?: string;
     }
   | { kind: 'ignored'; reason: string; sourceEventId?: string; rawSha256: string }
   | { kind: 'invalid'; error: InvalidInputError; rawSha256: string };

@@ -17,6 +17,7 @@ import {
 import type { Clock } from '../ports/clock.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { LedgerReader, LedgerWriter } from '../ports/ledger.ts';
+import { incidentRecords } from './incident-records.ts';
 import type { LedgerChainSource } from './verify-ledger.ts';
 
 export interface ReleaseRequest {
@@ -70,7 +71,7 @@ const CLAIM_TIMEOUT_MS = 15 * 60_000; // the longest a Lambda runs
 export async function release(request: ReleaseRequest, deps: ReleaseDeps): Promise<ReleaseResult> {
   const { incidentId } = request;
   const reason = request.reason ?? request.justification ?? '';
-  const records = await incidentRecords(deps.ledger, incidentId);
+  const records = (await incidentRecords(deps.ledger, incidentId)).sort((a, b) => a.seq - b.seq);
   const received = records.find((r) => r.kind === 'detection.received');
   const detection = received?.data.detection as Detection | undefined;
   if (!detection) return { status: 'unknownIncident', incidentId };
@@ -99,7 +100,14 @@ export async function release(request: ReleaseRequest, deps: ReleaseDeps): Promi
       stepKey: `release:claim:${claim.generation}`,
       subjectId: detection.subject.id,
       status: 'claimed',
-      data: { ...who, requestedAt: now.toISOString(), generation: claim.generation },
+      // The one record of who asked, when and why; its step is the claim: one release at a time.
+      data: {
+        by: request.requestedBy,
+        at: now.toISOString(),
+        reason,
+        generation: claim.generation,
+        ...(request.force ? { force: true } : {}),
+      },
     },
   ]);
   if (claimed.appended.length === 0) {
@@ -198,7 +206,7 @@ function nextClaim(
   if (!completed && age < timeoutMs) {
     return {
       generation,
-      busy: `release ${generation}, requested by ${String(last.data.requestedBy)} at ${last.recordedAt}, is still running`,
+      busy: `release ${generation}, requested by ${String(last.data.by)} at ${last.recordedAt}, is still running`,
     };
   }
   return { generation: generation + 1 };
@@ -260,17 +268,6 @@ async function verifyChain(
     records.map((record) => ({ key: String(record.seq), keySeq: record.seq, record })),
     records.map((record) => ({ stepKey: record.stepKey, seq: record.seq })),
   );
-}
-
-async function incidentRecords(reader: LedgerReader, incidentId: string): Promise<LedgerRecord[]> {
-  const records: LedgerRecord[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await reader.query({ incidentId }, pageToken);
-    records.push(...page.records);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return records.sort((a, b) => a.seq - b.seq);
 }
 
 /** A containment record's `restore` list as recorded: anything else is one malformed entry. */

@@ -5,6 +5,8 @@ import type { ContainmentPlan } from '../domain/guardrails.ts';
 import type { TicketScope } from '../domain/tickets/owners.ts';
 import type { RemediationRequest } from '../domain/tickets/remediation-request.ts';
 import type { ResponderEvent } from '../ports/events.ts';
+import { approvalRequiredEvent } from './approval-notice.ts';
+import { containmentCompletedEvent } from './contain-detection.ts';
 import type { RespondResult } from './respond.ts';
 
 /** The events respond announces on the bus: approval, one remediation request per owner, completion. */
@@ -15,23 +17,14 @@ export function responderEvents(context: {
   outcomes: ActionOutcome[];
   scopes: TicketScope[];
   findings: Finding[];
+  expiresAt: string;
 }): ResponderEvent[] {
-  const { result, detection, plan, outcomes, scopes, findings } = context;
+  const { result, detection, plan, outcomes, scopes, findings, expiresAt } = context;
   const events: ResponderEvent[] = [];
   if (plan.approval.required && announcesApproval(plan)) {
-    events.push({
-      detailType: 'Approval Required',
-      detail: {
-        incidentId: result.incidentId,
-        detectionId: result.detectionId,
-        tenantId: detection.tenant.tenantId,
-        subject: detection.subject,
-        causes: plan.approval.causes,
-        actions: plan.approval.actions,
-        why: plan.approval.why,
-        blastRadius: plan.blastRadius,
-      },
-    });
+    events.push(
+      approvalRequiredEvent({ incidentId: result.incidentId, detection, plan, expiresAt }),
+    );
   }
   for (const scope of scopes) {
     // What the ticket needs, within EventBridge's 256 KB: the detection, the findings' evidence
@@ -47,27 +40,25 @@ export function responderEvents(context: {
     };
     events.push({ detailType: 'Remediation Requested', detail: { ...request } });
   }
-  events.push({
-    detailType: 'Containment Completed',
-    detail: {
+  events.push(
+    containmentCompletedEvent({
       incidentId: result.incidentId,
       detectionId: result.detectionId,
       mode: result.mode,
       status: result.status,
-      tenantId: detection.tenant.tenantId,
-      subject: detection.subject,
       containment: result.containment,
       ...(result.timeToContainMs !== undefined ? { timeToContainMs: result.timeToContainMs } : {}),
       ...(result.verification ? { verification: result.verification } : {}),
+      ledger: result.ledger,
+      detection,
       findings: {
         failed: findings.filter((f) => f.status === 'failed').length,
         held: findings.filter((f) => f.status === 'held').length,
         undetermined: findings.filter((f) => f.status === 'undetermined').length,
       },
       owners: result.remediation,
-      ledger: result.ledger,
-    },
-  });
+    }),
+  );
   return events;
 }
 
@@ -76,7 +67,7 @@ export function responderEvents(context: {
  * crossed the limit announces it; the ones after it are recorded against the same request.
  * Approvals the severity policy requires are per detection.
  */
-function announcesApproval(plan: ContainmentPlan): boolean {
+export function announcesApproval(plan: ContainmentPlan): boolean {
   // A dry run asks nobody to approve anything: it would run nothing either way.
   if (!plan.approval.required || plan.dryRun) return false;
   if (plan.approval.causes.includes('policy')) return true;

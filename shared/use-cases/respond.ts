@@ -8,6 +8,7 @@ import type {
 import type { Control } from '../domain/controls/catalog.ts';
 import type { Detection } from '../domain/detection.ts';
 import {
+  approvalExpiresAt,
   type ContainmentPlan,
   type ContainmentPolicy,
   countsTowardBlastRadius,
@@ -15,6 +16,7 @@ import {
   planContainment,
   skippedOutcomes,
 } from '../domain/guardrails.ts';
+import { canonicalOrThrow } from '../domain/identity.ts';
 import { incidentIdFor } from '../domain/incident.ts';
 import type { LedgerEntry } from '../domain/ledger/record.ts';
 import { type OwnershipMap, resolveOwners } from '../domain/ownership.ts';
@@ -26,7 +28,16 @@ import type { EventPublisher } from '../ports/events.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { LedgerWriter } from '../ports/ledger.ts';
 import type { Log } from '../ports/log.ts';
-import { responderEvents } from './respond-events.ts';
+import type { ProtectedIdentityDirectory } from '../ports/protected-identities.ts';
+import { countInWindows } from './blast-radius.ts';
+import {
+  type Contained,
+  type ContainmentLine,
+  containDetection,
+  containmentRecords,
+  toLine,
+} from './contain-detection.ts';
+import { announcesApproval, responderEvents } from './respond-events.ts';
 import { startWriteAhead, type WriteAhead } from './write-ahead.ts';
 
 /**
@@ -44,8 +55,11 @@ export interface RespondInput {
   rawSha256?: string;
   /** The source format the detection was normalized from. */
   sourceFormat?: string;
-  /** Who delivered it (queue, intake API caller, CLI): recorded with the detection. */
-  caller?: string;
+  /**
+   * Who sent it: `iam:<caller arn>`, `ssf:<issuer>`, `eventbridge:<source>@<account>`,
+   * `local:cli|serve`. Recorded with the detection.
+   */
+  sender?: string;
   /**
    * Epoch ms by which this invocation must have finished (Lambda: now + remaining time; locally
    * a configured budget). Containment gets it minus `deadlineMarginMs`, for the ledger and bus.
@@ -58,6 +72,7 @@ export interface RespondDeps {
   identityProviderFor(detection: Detection): IdentityProvider | undefined;
   policy: ContainmentPolicy;
   window: ContainmentWindow;
+  protectedIdentities?: ProtectedIdentityDirectory; // every name, resolved ahead of time
   catalog: readonly Control[];
   ownership: OwnershipMap;
   ledger: LedgerWriter;
@@ -82,14 +97,6 @@ type ResponseStatus =
   | 'dryRun' // planned and recorded, nothing called
   | 'nothingToDo'; // the severity policy runs nothing for this detection
 
-interface ContainmentLine {
-  action: string;
-  target: string;
-  status: ActionOutcome['status'];
-  /** Why it was skipped, or the classified error of a failure. */
-  note?: string;
-}
-
 /** An accountable owner (at least one failed control) and where its ticket goes. */
 interface AccountableOwner {
   ownerRole: OwnerRole;
@@ -106,7 +113,7 @@ export interface RespondResult {
   containment: ContainmentLine[];
   timeToContainMs?: number;
   verification?: VerificationResult;
-  approval?: { required: true; why: string; actions: string[] };
+  approval?: { required: true; why: string; actions: string[]; expiresAt: string };
   findings: Finding[];
   remediation: AccountableOwner[];
   ledger: { records: number; head: string; appended: number; duplicates: number };
@@ -126,27 +133,22 @@ export class RetryableContainmentError extends Error {
   }
 }
 
-export async function respond(input: RespondInput, deps: RespondDeps): Promise<RespondResult> {
+export async function respond(given: RespondInput, deps: RespondDeps): Promise<RespondResult> {
+  // Normalizers hand over canonical ids; this holds for any other caller too (idempotent).
+  const input = { ...given, detection: canonicalOrThrow(given.detection) };
   const { detection } = input;
   const receivedAt = deps.clock.now();
   const incidentId = incidentIdFor(detection);
   const provider = deps.identityProviderFor(detection);
   const covered = provider?.coversTenant(detection.tenant.tenantId) === true;
 
+  const names = deps.protectedIdentities?.current();
   const inWindow =
-    covered && countsTowardBlastRadius(detection, deps.policy)
-      ? await deps.window.recordAndCount(
-          detection.tenant.tenantId,
-          incidentId,
-          receivedAt,
-          deps.policy.blastRadius.windowSeconds,
-        )
-      : 0;
-  const plan = planContainment(detection, deps.policy, inWindow);
+    covered && countsTowardBlastRadius(detection, deps.policy, names)
+      ? await countInWindows(deps, detection, incidentId, receivedAt)
+      : { tenant: 0, source: 0 };
+  const plan = planContainment(detection, deps.policy, inWindow, names);
 
-  const session = detection.session?.sessionId
-    ? { sessionId: detection.session.sessionId }
-    : undefined;
   const at = receivedAt.toISOString();
   const mode: ResponseMode = plan.dryRun ? 'dry-run' : (provider?.mode ?? deps.mode);
   const receivedEntry = detectionReceived(input, at, mode);
@@ -155,15 +157,9 @@ export async function respond(input: RespondInput, deps: RespondDeps): Promise<R
   const ready = new Promise<WriteAhead>((resolve) => {
     started = resolve;
   });
-  const containing: Promise<ContainmentResult | undefined> =
+  const containing: Promise<Contained | undefined> =
     covered && provider && plan.run.length > 0
-      ? provider.contain({
-          incidentId,
-          tenantId: detection.tenant.tenantId,
-          subject: detection.subject,
-          detectedAt: detection.detectedAt,
-          actions: plan.run,
-          ...(session ? { session } : {}),
+      ? containDetection(provider, detection, incidentId, plan.run, {
           recordIntent: async (changes) => (await ready).recordIntent(changes),
           ...(input.deadline === undefined
             ? {}
@@ -175,26 +171,19 @@ export async function respond(input: RespondInput, deps: RespondDeps): Promise<R
   started(writeAhead);
   // Attribution is pure CPU: do it while the containment requests are on the wire.
   const { findings } = attribute(detection, deps.catalog, deps.ownership);
-  const contained = await containing;
-
-  const verification =
-    provider && contained?.outcomes.some((o) => o.status === 'succeeded')
-      ? await provider.verify({
-          tenantId: detection.tenant.tenantId,
-          subject: detection.subject,
-          detectedAt: detection.detectedAt,
-          ...(session ? { session } : {}),
-        })
-      : undefined;
+  const ran = await containing;
+  const contained: ContainmentResult | undefined = ran?.contained;
+  const verification = ran?.verification;
 
   const outcomes = [...(contained?.outcomes ?? []), ...visibleSkips(plan, at)];
   const status = statusOf(plan, covered, contained);
   const scopes = ticketScopes(findings, resolveOwners(deps.ownership, detection));
+  const expiresAt = approvalExpiresAt(deps.policy, detection.severity, receivedAt);
 
   const receivedFailed = (await writeAhead.received) instanceof Error;
   const entries = [
     ...(receivedFailed ? [receivedEntry] : []),
-    ...ledgerEntries({ input, plan, covered, outcomes, verification, findings, mode }),
+    ...ledgerEntries({ input, plan, covered, outcomes, verification, findings, mode, expiresAt }),
   ];
   const appendResult = await deps.ledger.append(incidentId, entries);
 
@@ -216,11 +205,16 @@ export async function respond(input: RespondInput, deps: RespondDeps): Promise<R
   if (contained?.timeToContainMs !== undefined) result.timeToContainMs = contained.timeToContainMs;
   if (verification) result.verification = verification;
   if (plan.approval.required) {
-    result.approval = { required: true, why: plan.approval.why, actions: plan.approval.actions };
+    result.approval = {
+      required: true,
+      why: plan.approval.why,
+      actions: plan.approval.actions,
+      expiresAt,
+    };
   }
 
   await deps.events.publish(
-    responderEvents({ result, detection, plan, outcomes, scopes, findings }),
+    responderEvents({ result, detection, plan, outcomes, scopes, findings, expiresAt }),
   );
   deps.log.info('detection handled', {
     incidentId,
@@ -271,17 +265,6 @@ function statusOf(
   return 'nothingToDo';
 }
 
-function toLine(outcome: ActionOutcome): ContainmentLine {
-  const line: ContainmentLine = {
-    action: outcome.action,
-    target: outcome.target,
-    status: outcome.status,
-  };
-  if (outcome.status === 'skipped') line.note = `${outcome.reason}: ${outcome.why}`;
-  if (outcome.status === 'failed') line.note = `${outcome.error.class}: ${outcome.error.message}`;
-  return line;
-}
-
 function accountableOwner(scope: TicketScope): AccountableOwner {
   return {
     ownerRole: scope.ownerRole,
@@ -302,8 +285,8 @@ function detectionReceived(input: RespondInput, at: string, mode: ResponseMode):
       detection,
       receivedAt: at,
       mode,
-      caller: input.caller ?? 'unknown',
       sourceFormat: input.sourceFormat ?? 'native',
+      sender: input.sender ?? 'unknown',
       ...(input.sourceEventId ? { sourceEventId: input.sourceEventId } : {}),
       ...(input.rawSha256 ? { rawSha256: input.rawSha256 } : {}),
     },
@@ -315,11 +298,12 @@ function ledgerEntries(context: {
   plan: ContainmentPlan;
   covered: boolean;
   outcomes: ActionOutcome[];
-  verification: VerificationResult | undefined;
+  verification: Contained['verification'];
   findings: Finding[];
   mode: ResponseMode;
+  expiresAt: string;
 }): LedgerEntry[] {
-  const { input, plan, covered, outcomes, verification, findings, mode } = context;
+  const { input, plan, covered, outcomes, verification, findings, mode, expiresAt } = context;
   const { detection } = input;
   const subjectId = detection.subject.id;
   const entries: LedgerEntry[] = [];
@@ -358,28 +342,14 @@ function ledgerEntries(context: {
         causes: plan.approval.causes,
         actions: plan.approval.actions,
         why: plan.approval.why,
+        severity: detection.severity,
+        expiresAt,
+        // A burst is one request: later holds are recorded against the announcing one.
+        announced: announcesApproval(plan),
       },
     });
   }
-  for (const outcome of outcomes) {
-    entries.push({
-      kind: 'containment.action',
-      // A later attempt with another outcome is a new record; the same outcome again is not.
-      stepKey: `containment:${outcome.action}:${outcome.target}:${outcome.status}`,
-      subjectId,
-      status: outcome.status,
-      data: { ...outcome, mode },
-    });
-  }
-  if (verification) {
-    entries.push({
-      kind: 'containment.verified',
-      stepKey: `verification:${verification.verified}`,
-      subjectId,
-      status: verification.verified ? 'verified' : 'notVerified',
-      data: { ...verification },
-    });
-  }
+  entries.push(...containmentRecords(subjectId, outcomes, verification, mode));
   for (const finding of findings) {
     entries.push({
       kind: 'finding',

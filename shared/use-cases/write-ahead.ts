@@ -47,13 +47,29 @@ export function startWriteAhead(
       if (first instanceof Error) {
         await ledger.append(incidentId, [
           receivedEntry,
-          ...intentEntries(changes, receivedEntry, clock),
+          ...intentEntries(changes, receivedEntry.subjectId, clock),
         ]);
         return;
       }
       if (changes.length === 0) return;
-      await append(intentEntries(changes, receivedEntry, clock));
+      await append(intentEntries(changes, receivedEntry.subjectId, clock));
     },
+  };
+}
+
+/**
+ * The `recordIntent` hook for a containment of an incident already in the ledger (an approved
+ * action, a drift re-containment): each intent is recorded before the call it announces.
+ */
+export function intentRecorder(
+  ledger: LedgerWriter,
+  incidentId: string,
+  subjectId: string,
+  clock: Clock,
+): (changes: RestorableChange[]) => Promise<void> {
+  return async (changes) => {
+    if (changes.length > 0)
+      await ledger.append(incidentId, intentEntries(changes, subjectId, clock));
   };
 }
 
@@ -68,14 +84,14 @@ function intentStepKey(change: RestorableChange): string {
 
 function intentEntries(
   changes: readonly RestorableChange[],
-  receivedEntry: LedgerEntry,
+  subjectId: string | undefined,
   clock: Clock,
 ): LedgerEntry[] {
   const intendedAt = clock.now().toISOString();
   return changes.map((change) => ({
     kind: 'containment.intent' as const,
     stepKey: intentStepKey(change),
-    ...(receivedEntry.subjectId ? { subjectId: receivedEntry.subjectId } : {}),
+    ...(subjectId ? { subjectId } : {}),
     status: 'intended',
     data: { action: restoreActionOf(change), change, intendedAt },
   }));

@@ -74,6 +74,7 @@ beforeAll(() => {
     openTickets: 'TicketsOpenTickets',
     ledgerApi: 'AuditorApiLedgerApi',
     checkpoint: 'CheckpointFunction',
+    watchContainment: 'ContainmentWatchFunction',
   };
   for (const [name, prefix] of Object.entries(names)) {
     functions[name] = logicalIdOf(template, 'AWS::Lambda::Function', prefix);
@@ -227,7 +228,7 @@ describe('event wiring', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
   });
 
-  it('lets only trusted sources onto the bus, and only the respond role use the responder source', () => {
+  it('lets only trusted sources onto the bus, and only respond, the watch and the operator use the responder source', () => {
     const statements = Object.values(template.findResources('AWS::Events::EventBusPolicy')).map(
       (p) => (p as CfnResource).Properties.Statement as PolicyStatement,
     );
@@ -248,16 +249,22 @@ describe('event wiring', () => {
       'events:source': ['revocation-responder'],
     });
     expect(own?.Condition?.ArnNotEquals).toEqual({
-      'aws:PrincipalArn': [{ 'Fn::GetAtt': [roles.respond, 'Arn'] }],
+      'aws:PrincipalArn': [
+        { 'Fn::GetAtt': [roles.respond, 'Arn'] },
+        { 'Fn::GetAtt': [roles.watchContainment, 'Arn'] },
+        { 'Fn::GetAtt': [roles.release, 'Arn'] },
+      ],
     });
   });
 
-  it('lets only respond publish on the bus', () => {
+  it('lets only respond, the containment watch and the operator function (approvals, expiries) publish on the bus', () => {
     const publishers = allStatements().filter(({ statement }) =>
       actionsOf(statement).includes('events:PutEvents'),
     );
     expect(publishers.map(({ policyId }) => policyId.replace(/[0-9A-F]{8}$/, ''))).toEqual([
       'ContainmentRespondRoleDefaultPolicy',
+      'ContainmentReleaseRoleDefaultPolicy',
+      'ContainmentWatchFunctionRoleDefaultPolicy',
     ]);
   });
 });
@@ -303,12 +310,12 @@ describe('IAM least privilege', () => {
     );
   });
 
-  it('lets only respond and release read the Graph secret, and only open-tickets the ticket secret', () => {
+  it('lets only respond, release and the watch read the Graph secret, and only open-tickets the ticket secret', () => {
     const readers = (secretId: string) =>
       Object.keys(roles)
         .filter((name) => allows(roleStatements(name), 'secretsmanager:GetSecretValue', secretId))
         .sort();
-    expect(readers(ids.graphSecret)).toEqual(['release', 'respond']);
+    expect(readers(ids.graphSecret)).toEqual(['release', 'respond', 'watchContainment']);
     expect(readers(ids.ticketSecret)).toEqual(['openTickets']);
     expect(readers(ids.pageTokenSecret)).toEqual(['ledgerApi']);
   });
@@ -347,7 +354,11 @@ describe('IAM least privilege', () => {
       )
       .map(({ policyId }) => policyId.replace(/[0-9A-F]{8}$/, ''));
     expect(new Set(iamActors)).toEqual(
-      new Set(['ContainmentRespondRoleDefaultPolicy', 'ContainmentReleaseRoleDefaultPolicy']),
+      new Set([
+        'ContainmentRespondRoleDefaultPolicy',
+        'ContainmentReleaseRoleDefaultPolicy',
+        'ContainmentWatchFunctionRoleDefaultPolicy',
+      ]),
     );
   });
 
@@ -380,7 +391,7 @@ describe('IAM least privilege', () => {
     expect(consumers).toEqual(['respond']);
   });
 
-  it('gives the auditor and release-operator roles one execute-api route each', () => {
+  it('gives the auditor role its route and the operator role the operator routes only', () => {
     const roleStatementsByPrefix = (prefix: string) =>
       statementsOfRole(template, logicalIdOf(template, 'AWS::IAM::Role', prefix));
     const auditor = roleStatementsByPrefix('AuditorApiAuditorRole');
@@ -388,11 +399,30 @@ describe('IAM least privilege', () => {
     expect(auditor[0]?.Action).toBe('execute-api:Invoke');
     expect(JSON.stringify(auditor[0]?.Resource)).toMatch(/\/prod\/GET\/v1\/ledger\/\*"\]\]\}$/);
     const operator = roleStatementsByPrefix('OperatorApiReleaseOperatorRole');
-    expect(operator).toHaveLength(1);
-    expect(operator[0]?.Action).toBe('execute-api:Invoke');
+    expect(operator.map((s) => s.Action)).toEqual(['execute-api:Invoke', 'execute-api:Invoke']);
     expect(JSON.stringify(operator[0]?.Resource)).toMatch(
-      /\/prod\/POST\/v1\/incidents\/\*\/release"\]\]\}$/,
+      /\/prod\/POST\/v1\/incidents\/\*"\]\]\}$/,
     );
+    expect(JSON.stringify(operator[1]?.Resource)).toMatch(/\/prod\/GET\/v1\/incidents"\]\]\}$/);
+  });
+
+  it("refuses the operator routes to every principal but the operator role in the API's resource policy", () => {
+    const [api] = Object.values(
+      template.findResources('AWS::ApiGateway::RestApi'),
+    ) as CfnResource[];
+    const policy = api?.Properties.Policy as { Statement: PolicyStatement[] } | undefined;
+    const statements = policy?.Statement ?? [];
+    const refusal = statements.find((s) => s.Sid === 'OperatorRoutesForTheOperatorRoleOnly');
+    expect(refusal).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'execute-api:Invoke',
+      Resource: ['execute-api:/prod/GET/v1/incidents', 'execute-api:/prod/POST/v1/incidents/*'],
+    });
+    const operatorRole = logicalIdOf(template, 'AWS::IAM::Role', 'OperatorApiReleaseOperatorRole');
+    expect(refusal?.Condition?.ArnNotEquals).toEqual({
+      'aws:PrincipalArn': { 'Fn::GetAtt': [operatorRole, 'Arn'] },
+    });
   });
 });
 
@@ -555,7 +585,7 @@ describe('dead-letter queues and alarms', () => {
 describe('Lambda defaults', () => {
   it('runs every function on Node 24, arm64, with active tracing, JSON logs in its own log group', () => {
     const all = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(all)).toHaveLength(6);
+    expect(Object.keys(all)).toHaveLength(7);
     const logGroups = template.findResources('AWS::Logs::LogGroup');
     for (const [id, fn] of Object.entries(all)) {
       const props = (fn as CfnResource).Properties;
@@ -581,13 +611,14 @@ describe('Lambda defaults', () => {
       Object.keys(functions)
         .filter((name) => variable in environmentOf(template, functions[name] as string))
         .sort();
-    expect(holders('GRAPH_SECRET_ARN')).toEqual(['release', 'respond']);
-    expect(holders('GRAPH_BASE_URL')).toEqual(['release', 'respond']);
-    expect(holders('RESPONDER_ACCOUNT_ID')).toEqual(['release', 'respond']);
+    const actors = ['release', 'respond', 'watchContainment'];
+    expect(holders('GRAPH_SECRET_ARN')).toEqual(actors);
+    expect(holders('GRAPH_BASE_URL')).toEqual(actors);
+    expect(holders('RESPONDER_ACCOUNT_ID')).toEqual(actors);
     // Graph pacing: each of maxConcurrency (default 10) respond instances takes a tenth.
     expect(environmentOf(template, functions.respond as string).GRAPH_QUOTA_SHARE).toBe('10');
     expect(holders('STATE_TABLE_NAME')).toEqual(['intakeApi', 'release', 'respond']);
-    expect(holders('EVENT_BUS_NAME')).toEqual(['respond']);
+    expect(holders('EVENT_BUS_NAME')).toEqual(['release', 'respond', 'watchContainment']);
     expect(holders('TICKET_SECRET_ARN')).toEqual(['openTickets']);
     expect(holders('LEDGER_PAGE_TOKEN_SECRET_ARN')).toEqual(['ledgerApi']);
     expect(holders('RESPOND_QUEUE_URL')).toEqual(['intakeApi']);
@@ -638,8 +669,8 @@ describe('function environments', () => {
       'TRUSTED_EVENT_SOURCES',
       'RESPONDER_ACCOUNT_ID',
     ],
-    // releaseDeps and ledgerFor: lambdaEnv(['LEDGER_TABLE_NAME']); the identity providers.
-    release: ['LEDGER_TABLE_NAME', 'GRAPH_SECRET_ARN', 'RESPONDER_ACCOUNT_ID'],
+    // operatorDeps: lambdaEnv(['LEDGER_TABLE_NAME', 'EVENT_BUS_NAME']); the identity providers.
+    release: ['LEDGER_TABLE_NAME', 'EVENT_BUS_NAME', 'GRAPH_SECRET_ARN', 'RESPONDER_ACCOUNT_ID'],
     // intakeApiDeps: ['RESPOND_QUEUE_URL']; ledgerFor; the SET replay guard: ['STATE_TABLE_NAME'].
     intakeApi: ['RESPOND_QUEUE_URL', 'LEDGER_TABLE_NAME', 'STATE_TABLE_NAME'],
     // openTicketsDeps: ['TICKET_SECRET_ARN']; ledgerFor.
@@ -648,6 +679,14 @@ describe('function environments', () => {
     ledgerApi: ['LEDGER_PAGE_TOKEN_SECRET_ARN', 'LEDGER_TABLE_NAME'],
     // ledgerFor.
     checkpoint: ['LEDGER_TABLE_NAME'],
+    // watchDeps: lambdaEnv(['LEDGER_TABLE_NAME', 'EVENT_BUS_NAME']); the identity providers.
+    watchContainment: [
+      'LEDGER_TABLE_NAME',
+      'EVENT_BUS_NAME',
+      'GRAPH_SECRET_ARN',
+      'RESPONDER_ACCOUNT_ID',
+      'WATCH_INTERVAL_MINUTES',
+    ],
   };
 
   /** The variables the functions read: lambda-env.ts's schema, Powertools and Node's own. */
@@ -661,6 +700,7 @@ describe('function environments', () => {
     'ENTRA_TENANT_IDS',
     'TRUSTED_EVENT_SOURCES',
     'GRAPH_QUOTA_SHARE',
+    'WATCH_INTERVAL_MINUTES',
     'TICKET_SECRET_ARN',
     'LEDGER_PAGE_TOKEN_SECRET_ARN',
     'RESPOND_QUEUE_URL',
@@ -707,12 +747,13 @@ describe('function environments', () => {
 });
 
 describe('ledger checkpoint', () => {
-  it('runs checkpoint every 15 minutes from an EventBridge schedule', () => {
-    const scheduled = Object.values(template.findResources('AWS::Events::Rule')).filter(
+  const scheduled = () =>
+    Object.values(template.findResources('AWS::Events::Rule')).filter(
       (rule) => (rule as CfnResource).Properties.ScheduleExpression !== undefined,
     ) as CfnResource[];
-    expect(scheduled).toHaveLength(1);
-    const [rule] = scheduled;
+
+  it('runs checkpoint every 15 minutes from an EventBridge schedule', () => {
+    const rule = scheduled().find((r) => r.Properties.ScheduleExpression === 'rate(15 minutes)');
     expect(rule?.Properties.ScheduleExpression).toBe('rate(15 minutes)');
     expect(rule?.Properties.State).toBe('ENABLED');
     const [target, ...others] = targetsOf(rule as CfnResource);
@@ -721,6 +762,24 @@ describe('ledger checkpoint', () => {
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       FunctionName: { 'Fn::GetAtt': [functions.checkpoint, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+    });
+  });
+
+  it('sweeps expired approval requests every 5 minutes with the operator function', () => {
+    expect(
+      scheduled()
+        .map((r) => r.Properties.ScheduleExpression)
+        .sort(),
+    ).toEqual(['rate(15 minutes)', 'rate(5 minutes)']);
+    const rule = scheduled().find((r) => r.Properties.ScheduleExpression === 'rate(5 minutes)');
+    expect(rule?.Properties.State).toBe('ENABLED');
+    const [target, ...others] = targetsOf(rule as CfnResource);
+    expect(others).toEqual([]);
+    expect(refersTo(target?.Arn, functions.release as string)).toBe(true);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [functions.release, 'Arn'] },
       Principal: 'events.amazonaws.com',
     });
   });
@@ -786,7 +845,20 @@ describe('HTTP API', () => {
     expect(method('GET', '{proxy+}').Properties.AuthorizationType).toBe('AWS_IAM');
     expect(method('POST', 'release').Properties.AuthorizationType).toBe('AWS_IAM');
     expect(method('POST', 'events').Properties.AuthorizationType).toBe('NONE');
-    template.resourceCountIs('AWS::ApiGateway::Method', 4);
+    template.resourceCountIs('AWS::ApiGateway::Method', 7);
+  });
+
+  it('routes approve, deny, release and the incident list to the operator function, SigV4 only', () => {
+    for (const [verb, part] of [
+      ['POST', 'approve'],
+      ['POST', 'deny'],
+      ['POST', 'release'],
+      ['GET', 'incidents'],
+    ] as const) {
+      const m = method(verb, part);
+      expect(m.Properties.AuthorizationType, part).toBe('AWS_IAM');
+      expect(JSON.stringify(m.Properties.Integration), part).toContain(functions.release);
+    }
   });
 
   it('validates request bodies and parameters, logs access as JSON and throttles the SET endpoint harder', () => {

@@ -126,6 +126,7 @@ describe('synthesizing the app', () => {
       'CheckpointFunction',
       'ContainmentRelease',
       'ContainmentRespond',
+      'ContainmentWatchFunction',
       'IntakeIntakeApi',
       'TicketsOpenTickets',
     ]);

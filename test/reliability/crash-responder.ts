@@ -68,7 +68,7 @@ if (process.argv[1] === import.meta.filename) {
   const config = JSON.parse(process.argv[2] ?? '{}') as CrashResponderConfig;
   const { deps, provider } = crashResponderDeps(config);
   const result = await respond(
-    { detection: config.detection, caller: 'crash-test child', deadline: Date.now() + 60_000 },
+    { detection: config.detection, sender: 'local:cli', deadline: Date.now() + 60_000 },
     deps,
   ).catch((error: unknown) => ({ error: String(error) }));
   process.stdout.write(`${JSON.stringify(result)}\n`);

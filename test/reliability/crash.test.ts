@@ -110,7 +110,7 @@ describe('a responder killed between two role removals', () => {
       expect(kindsAfterCrash.some((key) => key.startsWith('containment:'))).toBe(false);
 
       // Redelivery finishes the containment: the PIM assignment goes too.
-      const redelivered = await respond({ detection, caller: 'redelivery' }, deps);
+      const redelivered = await respond({ detection, sender: 'local:cli' }, deps);
       expect(redelivered.containment).toEqual(
         expect.arrayContaining([
           expect.objectContaining({

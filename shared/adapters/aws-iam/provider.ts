@@ -16,8 +16,10 @@ import type {
   VerificationResult,
 } from '../../domain/containment.ts';
 import type { Subject } from '../../domain/detection.ts';
+import { awsProtectedCovers, nameKey } from '../../domain/identity.ts';
 import type { ProviderMode } from '../../domain/response-mode.ts';
 import { restoreActionOf, targetOf } from '../../domain/restorable-change.ts';
+import type { Expectation, RecheckResult } from '../../domain/watch.ts';
 import { type Clock, systemClock } from '../../ports/clock.ts';
 import type { IdentityProvider } from '../../ports/identity-provider.ts';
 import { recordIntent, type StartedAction, startAction } from '../containment-outcome.ts';
@@ -30,6 +32,7 @@ import {
   readDenyCutoff,
 } from './policy.ts';
 import { type IamTarget, nameOf, parseAwsPrincipal, unrevocableRoleReason } from './principal.ts';
+import { recheckAws } from './recheck.ts';
 import { LONG_TERM_KEY, verifyRole, verifyUser } from './verify.ts';
 
 export interface AwsIamProviderOptions {
@@ -146,6 +149,11 @@ export class AwsIamIdentityProvider implements IdentityProvider {
       );
       return no(`could not read back: ${failure.message}`);
     }
+  }
+
+  /** Watch after containment: deny policies still attached, deactivated keys still inactive. */
+  recheck(request: { expectations: readonly Expectation[] }): Promise<RecheckResult> {
+    return recheckAws(this.#client, request.expectations, this.#clock);
   }
 
   async restore(request: RestoreRequest): Promise<ActionOutcome[]> {
@@ -369,8 +377,12 @@ export class AwsIamIdentityProvider implements IdentityProvider {
     return undefined;
   }
 
+  /** A role protects every session of it, a user every key of it; names match case-insensitively. */
   #isProtected(target: IamTarget, arn: string): boolean {
-    return this.#protected.has(arn) || this.#protected.has(nameOf(target));
+    for (const entry of this.#protected) {
+      if (awsProtectedCovers(entry, arn) || nameKey(entry) === nameKey(nameOf(target))) return true;
+    }
+    return false;
   }
 }
 

@@ -68,12 +68,15 @@ function derivedAttributes(record: LedgerRecord): Record<string, string> {
   if (record.kind === 'finding' && record.status === 'failed') {
     derived.failedMonth = monthOf(record.recordedAt);
   }
+  if (record.kind === 'containment.action' && record.status === 'succeeded') {
+    derived.containedMonth = monthOf(record.recordedAt);
+  }
   if (record.seq === 1) derived.incidentShard = incidentShard(record.incidentId);
   return derived;
 }
 
 const OPTIONAL_FIELDS = ['subjectId', 'ownerRole', 'ownerTeam', 'controlId', 'ticketId', 'status'];
-const DERIVED_FIELDS = ['at', 'month', 'failedMonth', 'incidentShard'];
+const DERIVED_FIELDS = ['at', 'month', 'failedMonth', 'incidentShard', 'containedMonth'];
 
 export function recordItem(record: LedgerRecord): Item {
   const item: Item = {

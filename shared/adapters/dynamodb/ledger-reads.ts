@@ -153,3 +153,33 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   for await (const value of iterable) all.push(value);
   return all;
 }
+
+/**
+ * Incidents with a succeeded containment action stamped in [since, until), each once, oldest
+ * first: one Query per month of the sparse `containments` index (keys only).
+ */
+export async function readContainedIncidentIds(
+  table: LedgerTable,
+  months: readonly string[],
+  range: { since: string; until: string },
+): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const month of months) {
+    const input: QueryCommandInput = {
+      TableName: table.name,
+      IndexName: LEDGER_INDEX.containments,
+      KeyConditionExpression: '#month = :month AND #at BETWEEN :since AND :until',
+      ExpressionAttributeNames: { '#month': 'containedMonth', '#at': 'at' },
+      ExpressionAttributeValues: {
+        ':month': S(month),
+        ':since': S(range.since),
+        ':until': S(range.until),
+      },
+    };
+    for await (const item of table.allItems(input)) {
+      const pk = readString(item, 'pk');
+      if (pk?.startsWith('INC#')) ids.add(pk.slice('INC#'.length));
+    }
+  }
+  return [...ids];
+}

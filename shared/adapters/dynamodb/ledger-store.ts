@@ -11,6 +11,7 @@ import { type CheckpointOptions, writeCheckpoint } from './ledger-checkpoints.ts
 import { monthsBetween, planQuery, type QueryPlan } from './ledger-query-plan.ts';
 import {
   readCheckpoints,
+  readContainedIncidentIds,
   readHead,
   readIncidentChain,
   readIncidentIds,
@@ -98,6 +99,11 @@ export class DynamoDbLedgerStore implements LedgerWriter, LedgerReader {
       parsed.value.limit,
       pageToken,
     );
+  }
+
+  /** Incidents with a succeeded containment action in [since, until), from a sparse index. */
+  containedIncidents(range: { since: string; until: string }): Promise<string[]> {
+    return readContainedIncidentIds(this.#table, monthsBetween(range.since, range.until), range);
   }
 
   /** Failed findings stamped in [since, until), from the sparse failures index. */

@@ -46,6 +46,8 @@ export const LEDGER_INDEX = {
   failuresByMonth: 'failuresByMonth',
   /** The first record of each incident, spread over a fixed number of shards: lists incidents. */
   incidents: 'incidents',
+  /** Succeeded containment actions only, by month: the incidents the watch re-checks. */
+  containments: 'containments',
 } as const;
 
 export const LEDGER_TABLE: TableDefinition = {
@@ -61,6 +63,7 @@ export const LEDGER_TABLE: TableDefinition = {
     index(LEDGER_INDEX.byMonth, 'month'),
     index(LEDGER_INDEX.failuresByMonth, 'failedMonth'),
     index(LEDGER_INDEX.incidents, 'incidentShard', 'KEYS_ONLY'),
+    index(LEDGER_INDEX.containments, 'containedMonth', 'KEYS_ONLY'),
   ],
 };
 

@@ -70,7 +70,7 @@ const ENV_CREDENTIAL_NAMES = [
 ] as const;
 
 /**
- * The one-tenant environment form (contract section 4). Returns undefined when no ENTRA_*
+ * The one-tenant environment form (docs/contract.md section 4). Returns undefined when no ENTRA_*
  * credential variable is set (the caller then runs the simulated tenant, and says so); throws
  * a ConfigError naming the variables when the set is incomplete.
  */

@@ -5,8 +5,15 @@ import type {
   VerificationResult,
 } from '../../domain/containment.ts';
 import type { Clock } from '../../ports/clock.ts';
-import { recordIntent, type StartedAction, startAction } from '../containment-outcome.ts';
+import { type StartedAction, startAction } from '../containment-outcome.ts';
 import { disableAccount } from './account-enabled.ts';
+import {
+  type Credential,
+  credentialChange,
+  NOT_BACK,
+  removeApplicationCredentials,
+  withIntent,
+} from './application-credentials.ts';
 import type { CompromiseReporter } from './compromise-reporter.ts';
 import { describeGraphFailure, outcomeErrorOf } from './errors.ts';
 import type { GraphCallResult, GraphTenantSession } from './graph-session.ts';
@@ -14,22 +21,25 @@ import type { GraphCallResult, GraphTenantSession } from './graph-session.ts';
 const enc = encodeURIComponent;
 
 interface ServicePrincipalState {
+  appId?: string;
   accountEnabled?: boolean;
-  passwordCredentials?: { keyId: string; hint?: string | null; displayName?: string | null }[];
+  passwordCredentials?: Credential[];
 }
 
 /**
  * Containment of a workload identity (service principal): it has no sessions to revoke, so it is
- * confirmed compromised, disabled and stripped of its password credentials. One read serves
- * both the disable and the credential removal. Runs the actions among `requested`.
+ * confirmed compromised, disabled and stripped of its credentials: the service principal's
+ * passwords and, when its application is registered in this tenant, the application's secrets
+ * and certificates (where they usually live). One read serves the disable and the removals.
+ * Runs the actions among `requested`.
  */
 export async function containServicePrincipal(
   session: GraphTenantSession,
+  request: Pick<ContainmentRequest, 'recordIntent'>,
   id: string,
   requested: readonly ContainmentAction[],
   clock: Clock,
   reporter: CompromiseReporter,
-  intent?: ContainmentRequest['recordIntent'],
 ): Promise<ActionOutcome[]> {
   const wants = (action: ContainmentAction) => requested.includes(action);
   const mark = wants('markCompromised')
@@ -43,17 +53,33 @@ export async function containServicePrincipal(
       operation: 'readServicePrincipal',
       method: 'GET',
       path: `/servicePrincipals/${enc(id)}`,
-      query: { $select: 'id,accountEnabled,passwordCredentials' },
+      query: { $select: 'id,appId,accountEnabled,passwordCredentials' },
     });
     if (wants('disableAccount')) {
       work.push(
         read.then(async (sp) => [
-          await disableAccount(session, 'servicePrincipal', id, sp, disabling, intent),
+          await disableAccount(
+            session,
+            'servicePrincipal',
+            id,
+            sp,
+            disabling,
+            request.recordIntent,
+          ),
         ]),
       );
     }
     if (wants('removeCredentials')) {
-      work.push(read.then((sp) => removePasswords(session, id, sp, removing, clock, intent)));
+      work.push(
+        read.then((sp) =>
+          removeServicePrincipalPasswords(session, request, id, sp, removing, clock),
+        ),
+        read.then((sp) =>
+          sp.ok && sp.value.appId
+            ? removeApplicationCredentials(session, request, id, sp.value.appId, clock)
+            : [],
+        ),
+      );
     }
   }
   const done = (await Promise.all(work)).flat();
@@ -81,51 +107,40 @@ export async function verifyServicePrincipal(
   };
 }
 
-/** One outcome per password credential; a secret cannot be put back, so none is recorded. */
-async function removePasswords(
+/** One outcome per password credential of the service principal, each recorded (not restorable). */
+async function removeServicePrincipalPasswords(
   session: GraphTenantSession,
+  request: Pick<ContainmentRequest, 'recordIntent'>,
   id: string,
   sp: GraphCallResult<ServicePrincipalState>,
   started: StartedAction,
   clock: Clock,
-  intent?: ContainmentRequest['recordIntent'],
 ): Promise<ActionOutcome[]> {
   if (!sp.ok) return [started.failed(outcomeErrorOf(sp.failure))];
   const credentials = sp.value.passwordCredentials ?? [];
   if (credentials.length === 0) {
     return [started.succeeded('the service principal has no password credentials')];
   }
-  const unrecorded = await recordIntent(
-    intent,
-    credentials.map((c) => ({
-      kind: 'credentialRemoved' as const,
-      owner: 'servicePrincipal' as const,
-      ownerId: id,
-      credentialType: 'password' as const,
-      keyId: c.keyId,
-    })),
-    started,
-  );
-  if (unrecorded) return [unrecorded];
   return Promise.all(
-    credentials.map(async (credential) => {
+    credentials.map((credential) => {
       const removing = startAction(
         clock,
         'removeCredentials',
         `${id}/passwordCredentials/${credential.keyId}`,
       );
-      const removed = await session.call({
-        operation: 'removeServicePrincipalPassword',
-        method: 'POST',
-        path: `/servicePrincipals/${enc(id)}/removePassword`,
-        body: { keyId: credential.keyId },
+      const change = credentialChange(id, 'servicePrincipal', id, 'password', credential);
+      return withIntent(request, [change], removing, async () => {
+        const removed = await session.call({
+          operation: 'removeServicePrincipalPassword',
+          method: 'POST',
+          path: `/servicePrincipals/${enc(id)}/removePassword`,
+          body: { keyId: credential.keyId },
+        });
+        const label = credential.displayName ? ` "${credential.displayName}"` : '';
+        return removed.ok
+          ? removing.succeeded(`password credential${label} removed; ${NOT_BACK}`, [change])
+          : removing.failed(outcomeErrorOf(removed.failure));
       });
-      const label = credential.displayName ? ` "${credential.displayName}"` : '';
-      return removed.ok
-        ? removing.succeeded(
-            `password credential${label} removed; a secret cannot be put back: issue a new one after the investigation`,
-          )
-        : removing.failed(outcomeErrorOf(removed.failure));
     }),
   );
 }

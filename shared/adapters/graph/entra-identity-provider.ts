@@ -15,6 +15,7 @@ import type { Subject } from '../../domain/detection.ts';
 import { ConfigError } from '../../domain/errors.ts';
 import type { ProviderMode } from '../../domain/response-mode.ts';
 import { restoreActionOf } from '../../domain/restorable-change.ts';
+import type { Expectation, RecheckResult } from '../../domain/watch.ts';
 import { type Clock, systemClock } from '../../ports/clock.ts';
 import type { IdentityProvider } from '../../ports/identity-provider.ts';
 import { startAction } from '../containment-outcome.ts';
@@ -24,6 +25,7 @@ import { containServicePrincipal, verifyServicePrincipal } from './contain-servi
 import { containUser, verifyUserRevocation } from './contain-user.ts';
 import { DEFAULT_RETRY_POLICY, GraphTenantSession, type RetryPolicy } from './graph-session.ts';
 import { type GraphLimits, GraphRateLimiter } from './rate-limiter.ts';
+import { recheckEntra } from './recheck.ts';
 import { restoreChanges } from './restore.ts';
 
 /**
@@ -124,6 +126,11 @@ export class EntraIdentityProvider implements IdentityProvider {
     return this.#sessions.has(tenantId.toLowerCase());
   }
 
+  /** Each configured tenant's Graph session (the protected-identity resolver reads through them). */
+  tenantSessions(): ReadonlyMap<string, GraphTenantSession> {
+    return this.#sessions;
+  }
+
   /** Signs in to every configured tenant now (Lambda init), so no containment waits for a token. */
   async warmUp(): Promise<void> {
     await Promise.all([...this.#sessions.values()].map((s) => s.warmUp()));
@@ -176,11 +183,11 @@ export class EntraIdentityProvider implements IdentityProvider {
     }
     const done = await containServicePrincipal(
       bounded,
+      request,
       subject.id,
       applicable,
       this.#clock,
       this.#reporter,
-      request.recordIntent,
     );
     const order = (o: ActionOutcome) => CONTAINMENT_ACTIONS.indexOf(o.action);
     return { outcomes: [...done, ...notApplicable].sort((a, b) => order(a) - order(b)) };
@@ -204,6 +211,22 @@ export class EntraIdentityProvider implements IdentityProvider {
           ? await verifyUserRevocation(session, subject.id, request.detectedAt)
           : { verified: false, detail: `an ${subject.type} is not an Entra identity` };
     return { ...result, checkedAt: this.#clock.now().toISOString() };
+  }
+
+  /** Watch after containment: what no longer holds of what containment established (reads only). */
+  async recheck(request: {
+    tenantId: string;
+    subject: Subject;
+    expectations: readonly Expectation[];
+  }): Promise<RecheckResult> {
+    const session = this.#sessions.get(request.tenantId.toLowerCase());
+    if (session) return recheckEntra(session, request.subject, request.expectations, this.#clock);
+    const detail = `no Entra credentials are configured for tenant ${request.tenantId}`;
+    return {
+      checkedAt: this.#clock.now().toISOString(),
+      drift: [],
+      unchecked: request.expectations.map((e) => ({ check: e.check, detail })),
+    };
   }
 
   async restore(request: RestoreRequest): Promise<ActionOutcome[]> {

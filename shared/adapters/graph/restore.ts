@@ -1,4 +1,4 @@
-import type { ActionOutcome, RestoreRequest } from '../../domain/containment.ts';
+import type { ActionOutcome, RestorableChange, RestoreRequest } from '../../domain/containment.ts';
 import {
   parseRestorableChange,
   restoreActionOf,
@@ -8,7 +8,10 @@ import type { Clock } from '../../ports/clock.ts';
 import { type StartedAction, startAction } from '../containment-outcome.ts';
 import { reenableAccount } from './account-enabled.ts';
 import { outcomeErrorOf } from './errors.ts';
-import type { GraphCallResult, GraphTenantSession } from './graph-session.ts';
+import type { ListResult } from './graph-paging.ts';
+import type { GraphTenantSession } from './graph-session.ts';
+import { resolveUserId } from './isolate-privilege.ts';
+import { PrivilegeRestorer } from './restore-privilege.ts';
 import { listRolesOf, type RoleAssignment, type RoleChange } from './role-assignments.ts';
 
 /**
@@ -25,7 +28,15 @@ export async function restoreChanges(
   const justification = `Restore after incident ${request.incidentId}, requested by ${request.requestedBy}: ${request.justification}`;
   const seen = new Set<string>();
   const tasks: Promise<ActionOutcome>[] = [];
-  let current: Promise<GraphCallResult<{ value: RoleAssignment[] }>> | undefined;
+  let current: Promise<ListResult<RoleAssignment>> | undefined;
+  // Changes name the object id; a subject named by UPN is read once to compare on identity.
+  let principal: Promise<string | undefined> | undefined;
+  const principalIds = async () => {
+    principal ??= resolveUserId(session, subject.id).then((r) => (r.ok ? r.value.id : undefined));
+    const id = await principal;
+    return [subject.id, id].filter((v): v is string => v !== undefined).map((v) => v.toLowerCase());
+  };
+  const privilege = new PrivilegeRestorer(session, justification, clock);
   for (const raw of request.changes) {
     const t0 = performance.now();
     const started = startAction(clock, restoreActionOf(raw), targetOf(raw), t0);
@@ -38,19 +49,25 @@ export async function restoreChanges(
     const key = JSON.stringify(change);
     if (seen.has(key)) continue;
     seen.add(key);
-    if (change.kind === 'roleAssignment') {
-      if (change.principalId.toLowerCase() !== subject.id.toLowerCase()) {
-        tasks.push(
-          Promise.resolve(
-            started.refused(
-              `recorded for principal ${change.principalId}, not ${subject.id}: refused`,
-            ),
-          ),
-        );
-        continue;
-      }
-      current ??= listRolesOf(session, 'listRoleAssignments', subject.id);
-      tasks.push(reassignRole(session, change, current, justification, started, clock));
+    if (change.kind === 'credentialRemoved') {
+      tasks.push(Promise.resolve(started.skipped('notApplicable', credentialNotRestored(change))));
+    } else if (
+      change.kind === 'roleAssignment' ||
+      change.kind === 'roleEligibility' ||
+      change.kind === 'groupMembership' ||
+      change.kind === 'pimGroupAccess'
+    ) {
+      const owner = change.kind === 'groupMembership' ? change.memberId : change.principalId;
+      tasks.push(
+        principalIds().then((ids) => {
+          if (!ids.includes(owner.toLowerCase())) {
+            return started.refused(`recorded for principal ${owner}, not ${subject.id}: refused`);
+          }
+          if (change.kind !== 'roleAssignment') return privilege.restore(change, started);
+          current ??= listRolesOf(session, change.principalId);
+          return reassignRole(session, change, current, justification, started, clock);
+        }),
+      );
     } else if (change.kind === 'accountDisabled' || change.kind === 'servicePrincipalDisabled') {
       const expectedType = change.kind === 'accountDisabled' ? 'user' : 'servicePrincipal';
       if (
@@ -68,15 +85,6 @@ export async function restoreChanges(
       }
       const reenabling = startAction(clock, 'disableAccount', subject.id, t0);
       tasks.push(reenableAccount(session, expectedType, subject.id, reenabling));
-    } else if (change.kind === 'credentialRemoved') {
-      tasks.push(
-        Promise.resolve(
-          started.skipped(
-            'notApplicable',
-            `a removed secret cannot be put back: issue ${change.owner} ${change.ownerId} a new credential instead of ${change.keyId}`,
-          ),
-        ),
-      );
     } else {
       tasks.push(
         Promise.resolve(
@@ -91,11 +99,18 @@ export async function restoreChanges(
   return Promise.all(tasks);
 }
 
+/** A removed secret or certificate cannot be given back: say what to do instead. */
+function credentialNotRestored(change: Extract<RestorableChange, { kind: 'credentialRemoved' }>) {
+  const what = change.credentialType === 'password' ? 'client secret' : 'certificate';
+  const name = change.displayName ? ` "${change.displayName}"` : '';
+  return `the ${what}${name} (key ${change.keyId}) removed from ${change.owner} ${change.ownerId} cannot be put back: issue a new ${what} to the workload once the investigation allows it`;
+}
+
 /** Re-creates a removed assignment unless it is already back or would have ended by now. */
 async function reassignRole(
   session: GraphTenantSession,
   change: RoleChange,
-  current: Promise<GraphCallResult<{ value: RoleAssignment[] }>>,
+  current: Promise<ListResult<RoleAssignment>>,
   justification: string,
   started: StartedAction,
   clock: Clock,
@@ -108,7 +123,7 @@ async function reassignRole(
   }
   const existing = await current;
   if (!existing.ok) return started.failed(outcomeErrorOf(existing.failure));
-  const present = (existing.value.value ?? []).some(
+  const present = existing.value.some(
     (a) =>
       a.roleDefinitionId === change.roleDefinitionId &&
       (a.directoryScopeId ?? '/') === change.directoryScopeId,

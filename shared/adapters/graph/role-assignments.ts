@@ -1,7 +1,8 @@
 import type { RestorableChange } from '../../domain/containment.ts';
-import type { GraphCallResult, GraphTenantSession } from './graph-session.ts';
+import { type ListResult, listAll } from './graph-paging.ts';
+import type { GraphTenantSession } from './graph-session.ts';
 
-/** Directory role assignments of one principal, as containment removes and restore re-creates them. */
+/** Directory role assignments of one principal, as restore checks them before re-creating one. */
 
 export type RoleChange = Extract<RestorableChange, { kind: 'roleAssignment' }>;
 
@@ -12,34 +13,14 @@ export interface RoleAssignment {
   directoryScopeId?: string | null;
 }
 
-/** An active assignment as PIM schedules it: permanent, or activated until `endDateTime`. */
-interface RoleAssignmentInstance extends RoleAssignment {
-  assignmentType?: string | null;
-  memberType?: string | null;
-  endDateTime?: string | null;
-  roleAssignmentOriginId?: string | null;
-}
-
-const LISTINGS = {
-  listRoleAssignments: '/roleManagement/directory/roleAssignments',
-  listRoleAssignmentScheduleInstances: '/roleManagement/directory/roleAssignmentScheduleInstances',
-} as const;
-
-interface Listed {
-  listRoleAssignments: RoleAssignment;
-  listRoleAssignmentScheduleInstances: RoleAssignmentInstance;
-}
-
-/** The principal's active assignments, or the PIM schedule instances behind them. */
-export function listRolesOf<L extends keyof typeof LISTINGS>(
+/** The principal's active directory role assignments, every page. */
+export function listRolesOf(
   session: GraphTenantSession,
-  listing: L,
   principalId: string,
-): Promise<GraphCallResult<{ value: Listed[L][] }>> {
-  return session.call({
-    operation: listing,
-    method: 'GET',
-    path: LISTINGS[listing],
+): Promise<ListResult<RoleAssignment>> {
+  return listAll<RoleAssignment>(session, {
+    operation: 'listRoleAssignments',
+    path: '/roleManagement/directory/roleAssignments',
     query: { $filter: `principalId eq '${principalId.replaceAll("'", "''")}'` },
   });
 }

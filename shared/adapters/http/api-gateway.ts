@@ -8,7 +8,9 @@ export function fromApiGateway(event: APIGatewayProxyEvent): HttpRequest {
     query[key] = values && values.length === 1 ? values[0] : values;
   }
   const body = event.body ?? undefined;
+  const caller = event.requestContext?.identity?.userArn ?? undefined;
   return {
+    ...(caller ? { caller } : {}),
     method: event.httpMethod,
     path: event.path,
     query,

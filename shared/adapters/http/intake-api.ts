@@ -68,7 +68,10 @@ export function createIntakeApi(options: IntakeApiOptions): IntakeApi {
     if (result.kind === 'ignored') {
       return json(202, { status: 'ignored', reason: result.reason });
     }
-    const delivered = await options.deliver(result);
+    // The authenticated caller is who sent it, whatever the payload declares.
+    const delivered = await options.deliver(
+      request.caller ? { ...result, sender: `iam:${request.caller}` } : result,
+    );
     return json(202, {
       status: 'accepted',
       detectionId: result.detection.detectionId,

@@ -6,19 +6,24 @@ import { type HttpRequest, type HttpResponse, json } from './types.ts';
 
 const ROUTE = /^\/v1\/incidents\/([A-Za-z0-9-]{1,128})\/release\/?$/;
 
-const why = () => z.optional(z.string().check(z.minLength(10), z.maxLength(2000)));
+const text = () => z.string().check(z.minLength(10), z.maxLength(2000));
+// `reason`, the word of every operator decision; `justification`, its older name, stays accepted.
 const releaseBodySchema = z
-  .object({ reason: why(), justification: why(), force: z.optional(z.boolean()) })
+  .object({
+    reason: z.optional(text()),
+    justification: z.optional(text()),
+    force: z.optional(z.boolean()),
+  })
   .check(
     z.refine((body) => body.reason !== undefined || body.justification !== undefined, {
-      message: 'reason is required (at least 10 characters)',
+      message: 'give the reason for the release',
       path: ['reason'],
     }),
   );
 
 /**
- * `POST /v1/incidents/{id}/release` `{"reason": "...", "force"?: true}` (`justification` still accepted): the operator's restore after
- * investigation (IAM auth, a separate role). `requestedBy` is the authenticated caller.
+ * `POST /v1/incidents/{id}/release` `{"reason": "...", "force"?: true}`: the operator's restore
+ * after investigation (IAM auth, the operator's role). `requestedBy` is the authenticated caller.
  */
 export function createReleaseApi(deps: ReleaseDeps) {
   return async (request: HttpRequest, requestedBy: string): Promise<HttpResponse> => {

@@ -5,6 +5,8 @@ export interface HttpRequest {
   query: Readonly<Record<string, string | readonly string[] | undefined>>;
   headers: Readonly<Record<string, string | undefined>>;
   body?: string;
+  /** The authenticated caller (API Gateway's IAM identity), when the channel proves one. */
+  caller?: string;
 }
 
 export interface HttpResponse {

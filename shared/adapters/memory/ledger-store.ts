@@ -69,6 +69,18 @@ export class InMemoryLedgerStore implements LedgerWriter, LedgerReader {
     };
   }
 
+  /** Incidents with a succeeded containment action in [since, until), as the index holds them. */
+  async containedIncidents(range: { since: string; until: string }): Promise<string[]> {
+    const contained = this.all().filter(
+      (r) =>
+        r.kind === 'containment.action' &&
+        r.status === 'succeeded' &&
+        r.recordedAt >= range.since &&
+        r.recordedAt < range.until,
+    );
+    return [...new Set(contained.map((r) => r.incidentId))];
+  }
+
   /** Every record of every incident, in append order within each incident. */
   all(): LedgerRecord[] {
     return [...this.#chains.values()].flat();

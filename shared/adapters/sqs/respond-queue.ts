@@ -3,7 +3,7 @@ import type { DetectionResult } from '../../sources/result.ts';
 
 /**
  * Hands an accepted detection to the respond queue: the detection as the body, the source's
- * event id and the raw payload's SHA-256 as attributes, so `respond` records the original ones.
+ * event id, the raw payload's SHA-256, its format and its sender as attributes, so `respond` records the original ones.
  */
 export function respondQueueSender(client: SQSClient, queueUrl: string) {
   return async (result: DetectionResult): Promise<{ queued: string | undefined }> => {
@@ -14,6 +14,10 @@ export function respondQueueSender(client: SQSClient, queueUrl: string) {
         MessageAttributes: {
           sourceEventId: { DataType: 'String', StringValue: result.sourceEventId },
           rawSha256: { DataType: 'String', StringValue: result.rawSha256 },
+          ...(result.sourceFormat
+            ? { sourceFormat: { DataType: 'String', StringValue: result.sourceFormat } }
+            : {}),
+          ...(result.sender ? { sender: { DataType: 'String', StringValue: result.sender } } : {}),
         },
       }),
     );

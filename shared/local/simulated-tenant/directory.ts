@@ -146,8 +146,8 @@ export class SimulatedDirectory {
     }
   }
 
-  /** The directory as it is now, in the seed format: what local mode persists between runs. */
-  toSeed(): Seed {
+  /** The directory as it is now, in the seed format (privileged-access.ts keeps the rest). */
+  toSeed(): Omit<Seed, 'roleEligibilities' | 'groups' | 'pimGroupAccess' | 'applicationObjects'> {
     return {
       tenant: { ...this.#tenant },
       applications: [...this.applications.values()].map((a) => ({ ...a })),

@@ -1,4 +1,6 @@
 import type { GraphAnswer, SimulatedDirectory } from './directory.ts';
+import { type PagingSettings, pageOf } from './paging.ts';
+import type { SimulatedPrivilegedAccess } from './privileged-access.ts';
 
 /**
  * The Graph v1.0 operations the simulated tenant answers (those containment and restore use),
@@ -45,6 +47,37 @@ const PERMISSIONS = {
     'Directory.Read.All',
   ],
   writeServicePrincipal: ['Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All'],
+  readEligibility: [
+    'RoleEligibilitySchedule.Read.Directory',
+    'RoleEligibilitySchedule.ReadWrite.Directory',
+    'RoleManagement.Read.Directory',
+    'RoleManagement.ReadWrite.Directory',
+  ],
+  writeEligibility: [
+    'RoleEligibilitySchedule.ReadWrite.Directory',
+    'RoleManagement.ReadWrite.Directory',
+  ],
+  readGroups: [
+    'GroupMember.Read.All',
+    'GroupMember.ReadWrite.All',
+    'Group.Read.All',
+    'Directory.Read.All',
+  ],
+  writeGroupMembers: [
+    'GroupMember.ReadWrite.All',
+    'Group.ReadWrite.All',
+    'Directory.ReadWrite.All',
+  ],
+  readPimGroupEligibility: [
+    'PrivilegedEligibilitySchedule.Read.AzureADGroup',
+    'PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup',
+  ],
+  writePimGroupEligibility: ['PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup'],
+  readPimGroupAssignment: [
+    'PrivilegedAssignmentSchedule.Read.AzureADGroup',
+    'PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup',
+  ],
+  writePimGroupAssignment: ['PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup'],
 } as const;
 
 export interface Route {
@@ -56,13 +89,29 @@ export interface Route {
     body: unknown,
     url: URL,
     appRoles: readonly string[],
+    appPermissions: readonly string[],
   ) => GraphAnswer;
 }
 
-/** The routes over `directory`; revokeSignInSessions answers with `revokeStatus` on success. */
-export function graphRoutes(directory: SimulatedDirectory, revokeStatus: 200 | 204): Route[] {
+/**
+ * The routes over `directory` and `access`; revokeSignInSessions answers with `revokeStatus` on
+ * success. Collections page as Graph's do (`paging`).
+ */
+export function graphRoutes(
+  directory: SimulatedDirectory,
+  access: SimulatedPrivilegedAccess,
+  revokeStatus: 200 | 204,
+  paging: PagingSettings,
+  now: () => Date,
+): Route[] {
   const d = directory;
+  const a = access;
   const id = '([^/]+)';
+  const paged =
+    (handle: (m: RegExpExecArray, b: unknown, url: URL) => GraphAnswer): Route['handle'] =>
+    (m, b, url) =>
+      pageOf(handle(m, b, url), url, paging, now());
+  const pim = '/identityGovernance/privilegedAccess/group';
   return [
     {
       method: 'POST',
@@ -102,7 +151,7 @@ export function graphRoutes(directory: SimulatedDirectory, revokeStatus: 200 | 2
       method: 'GET',
       pattern: /^\/roleManagement\/directory\/roleAssignments$/,
       permissions: PERMISSIONS.readRoles,
-      handle: (_m, _b, url) => d.listRoleAssignments(url.searchParams.get('$filter')),
+      handle: paged((_m, _b, url) => d.listRoleAssignments(url.searchParams.get('$filter'))),
     },
     {
       method: 'POST',
@@ -120,8 +169,9 @@ export function graphRoutes(directory: SimulatedDirectory, revokeStatus: 200 | 2
       method: 'GET',
       pattern: /^\/roleManagement\/directory\/roleAssignmentScheduleInstances$/,
       permissions: PERMISSIONS.readSchedules,
-      handle: (_m, _b, url) =>
+      handle: paged((_m, _b, url) =>
         d.listRoleAssignmentScheduleInstances(url.searchParams.get('$filter')),
+      ),
     },
     {
       method: 'POST',
@@ -147,6 +197,80 @@ export function graphRoutes(directory: SimulatedDirectory, revokeStatus: 200 | 2
       pattern: new RegExp(`^/servicePrincipals/${id}/removePassword$`),
       permissions: PERMISSIONS.writeServicePrincipal,
       handle: (m, body) => d.removePassword(decodeURIComponent(m[1] ?? ''), body),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/roleManagement\/directory\/roleEligibilityScheduleInstances$/,
+      permissions: PERMISSIONS.readEligibility,
+      handle: paged((_m, _b, url) => a.listEligibilityInstances(url.searchParams.get('$filter'))),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/roleManagement\/directory\/roleEligibilityScheduleRequests$/,
+      permissions: PERMISSIONS.writeEligibility,
+      handle: (_m, body) => a.eligibilityRequest(body),
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/users/${id}/transitiveMemberOf/microsoft\\.graph\\.group$`),
+      permissions: PERMISSIONS.readGroups,
+      handle: paged((m) => a.transitiveGroupsOf(decodeURIComponent(m[1] ?? ''))),
+    },
+    {
+      method: 'DELETE',
+      pattern: new RegExp(`^/groups/${id}/members/${id}/\\$ref$`),
+      permissions: PERMISSIONS.writeGroupMembers,
+      handle: (m, _b, _u, _r, granted) =>
+        a.removeMember(decodeURIComponent(m[1] ?? ''), decodeURIComponent(m[2] ?? ''), granted),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/groups/${id}/members/\\$ref$`),
+      permissions: PERMISSIONS.writeGroupMembers,
+      handle: (m, body, _u, _r, granted) =>
+        a.addMember(decodeURIComponent(m[1] ?? ''), body, granted),
+    },
+    ...(['eligible', 'active'] as const).flatMap((schedule): Route[] => {
+      const name = schedule === 'eligible' ? 'eligibility' : 'assignment';
+      const [read, write] =
+        schedule === 'eligible'
+          ? [PERMISSIONS.readPimGroupEligibility, PERMISSIONS.writePimGroupEligibility]
+          : [PERMISSIONS.readPimGroupAssignment, PERMISSIONS.writePimGroupAssignment];
+      return [
+        {
+          method: 'GET',
+          pattern: new RegExp(`^${pim}/${name}ScheduleInstances$`),
+          permissions: read,
+          handle: paged((_m, _b, url) =>
+            a.listGroupAccess(schedule, url.searchParams.get('$filter')),
+          ),
+        },
+        {
+          method: 'POST',
+          pattern: new RegExp(`^${pim}/${name}ScheduleRequests$`),
+          permissions: write,
+          handle: (_m, body) => a.groupAccessRequest(schedule, body),
+        },
+      ];
+    }),
+    {
+      method: 'GET',
+      pattern: /^\/applications\(appId='([^']+)'\)$/,
+      permissions: PERMISSIONS.readServicePrincipal,
+      handle: (m, _b, url) =>
+        a.applicationByAppId(decodeURIComponent(m[1] ?? ''), url.searchParams.get('$select')),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/applications/${id}/removePassword$`),
+      permissions: PERMISSIONS.writeServicePrincipal,
+      handle: (m, body) => a.removeApplicationPassword(decodeURIComponent(m[1] ?? ''), body),
+    },
+    {
+      method: 'PATCH',
+      pattern: new RegExp(`^/applications/${id}$`),
+      permissions: PERMISSIONS.writeServicePrincipal,
+      handle: (m, body) => a.patchApplication(decodeURIComponent(m[1] ?? ''), body),
     },
   ];
 }

@@ -51,6 +51,9 @@ const userSchema = z.object({
   id: guid(),
   userPrincipalName: name(),
   displayName: name(),
+  /** Graph's `mail` and `proxyAddresses` (`SMTP:primary`, `smtp:alias`): the user's other names. */
+  mail: z.optional(name()),
+  proxyAddresses: z.optional(z.array(name()).check(z.maxLength(100))),
   accountEnabled: z._default(z.boolean(), true),
   signInSessionsValidFromDateTime: timestamp(),
   riskLevel: z._default(z.enum(['none', 'low', 'medium', 'high']), 'none'),
@@ -117,6 +120,56 @@ const roleAssignmentSchema = z.object({
   ),
 });
 
+const roleEligibilitySchema = z.object({
+  id: name(),
+  principalId: guid().check(about('A user or a role-assignable group.')),
+  roleDefinitionId: guid(),
+  directoryScopeId: z._default(name(), '/'),
+  startDateTime: z.optional(timestamp()),
+  endDateTime: z.optional(
+    timestamp().check(about('When the eligibility ends; absent: no expiry.')),
+  ),
+});
+
+const groupSchema = z.object({
+  id: guid(),
+  displayName: name(),
+  isAssignableToRole: z._default(z.boolean(), false),
+  members: z._default(z.array(guid()).check(about('Object ids of direct (non-PIM) members.')), []),
+});
+
+const pimGroupAccessSchema = z.object({
+  id: name(),
+  groupId: guid(),
+  principalId: guid(),
+  accessId: z._default(z.enum(['member', 'owner']), 'member'),
+  schedule: z
+    .enum(['eligible', 'active'])
+    .check(
+      about(
+        'PIM for Groups: eligible to activate, or an active (assigned or activated) membership.',
+      ),
+    ),
+  startDateTime: z.optional(timestamp()),
+  endDateTime: z.optional(timestamp()),
+});
+
+const keyCredentialSchema = z.object({
+  keyId: guid(),
+  displayName: z.optional(name()),
+  type: z._default(z.string(), 'AsymmetricX509Cert'),
+  usage: z._default(z.string(), 'Verify'),
+  endDateTime: z.optional(timestamp()),
+});
+
+const applicationObjectSchema = z.object({
+  id: guid().check(about('The application object id (not the appId).')),
+  appId: guid(),
+  displayName: name(),
+  passwordCredentials: z._default(z.array(passwordCredentialSchema), []),
+  keyCredentials: z._default(z.array(keyCredentialSchema), []),
+});
+
 export const seedSchema = z.object({
   tenant: z.object({ id: guid(), displayName: name(), defaultDomain: name() }),
   applications: z.array(applicationSchema).check(z.minLength(1)),
@@ -124,6 +177,19 @@ export const seedSchema = z.object({
   users: z._default(z.array(userSchema), []),
   servicePrincipals: z._default(z.array(servicePrincipalSchema), []),
   roleAssignments: z._default(z.array(roleAssignmentSchema), []),
+  roleEligibilities: z._default(z.array(roleEligibilitySchema), []),
+  groups: z._default(z.array(groupSchema), []),
+  pimGroupAccess: z._default(z.array(pimGroupAccessSchema), []),
+  applicationObjects: z._default(
+    z
+      .array(applicationObjectSchema)
+      .check(
+        about(
+          'App registrations of workloads in this tenant (their secrets and certificates); a service principal whose appId is not here belongs to a multi-tenant app registered elsewhere.',
+        ),
+      ),
+    [],
+  ),
 });
 
 export type Seed = z.infer<typeof seedSchema>;

@@ -5,6 +5,7 @@ import { readRequestBody, SimulatorServer } from '../simulator-server.ts';
 import { LoginAuthority } from './authority.ts';
 import { type GraphAnswer, graphError, type SimulatedDirectory } from './directory.ts';
 import { graphRoutes, type Route } from './graph-routes.ts';
+import type { SimulatedPrivilegedAccess } from './privileged-access.ts';
 import { isWrite, type ThrottlingSettings, WriteQuota } from './write-quota.ts';
 
 /**
@@ -59,6 +60,9 @@ const DEFAULT_CODES: Record<number, string> = {
 
 export interface SimulatedServerOptions {
   directory: SimulatedDirectory;
+  access: SimulatedPrivilegedAccess;
+  /** Items per page of a Graph collection when the client sends no `$top`. */
+  pageSize: number;
   tls: { key: string; cert: string };
   latencyMs: number;
   throttling: ThrottlingSettings;
@@ -90,7 +94,13 @@ export class SimulatedEntraServer extends SimulatorServer<FaultRule, RequestReco
       hosts: () => ({ authorityHost: this.#authorityHost, graphBaseUrl: this.#graphBaseUrl }),
     });
     this.#quota = new WriteQuota(options.directory.tenantId, options.throttling, options.now);
-    this.#routes = graphRoutes(options.directory, options.revokeStatus);
+    this.#routes = graphRoutes(
+      options.directory,
+      options.access,
+      options.revokeStatus,
+      { baseUrl: () => this.#graphBaseUrl, pageSize: options.pageSize },
+      options.now,
+    );
   }
 
   get authorityHost(): string {
@@ -229,7 +239,7 @@ export class SimulatedEntraServer extends SimulatorServer<FaultRule, RequestReco
         return graphError(400, 'BadRequest', 'Unable to read JSON request payload.', at);
       }
     }
-    const answer: HeldAnswer = route.handle(match, body, url, app.directoryRoles);
+    const answer: HeldAnswer = route.handle(match, body, url, app.directoryRoles, app.permissions);
     if (isWrite(method) && answer.status < 300) this.#options.onChange?.();
     if (fault?.delayMs) answer.holdMs = fault.delayMs;
     return answer;

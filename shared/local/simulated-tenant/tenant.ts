@@ -2,6 +2,7 @@ import { ConfigError } from '../../domain/errors.ts';
 import { loadSimulatorSeed, persistChanges } from '../simulator-seed.ts';
 import type { SimulatorControls } from '../simulator-server.ts';
 import { SimulatedDirectory } from './directory.ts';
+import { SimulatedPrivilegedAccess } from './privileged-access.ts';
 import { parseSeed, type SeedInput } from './seed.ts';
 import { type FaultRule, type RequestRecord, SimulatedEntraServer } from './server.ts';
 import { simulatedTenantCertificate } from './tls.ts';
@@ -16,6 +17,8 @@ export interface StartSimulatedTenantOptions {
   throttling?: Partial<ThrottlingSettings>;
   tokenLifetimeSeconds?: number;
   revokeStatus?: 200 | 204;
+  /** Items per page of a Graph collection without `$top`; Graph's default, 100, unless set. */
+  pageSize?: number;
   now?: () => Date;
   /**
    * Local mode: a JSON file holding the tenant's state. Loaded instead of the seed when it exists,
@@ -36,6 +39,8 @@ export interface SimulatedTenant extends SimulatorControls<FaultRule, RequestRec
   readonly ca: string;
   /** The directory's state: users, service principals, role assignments, risk (read and change). */
   readonly directory: SimulatedDirectory;
+  /** Eligible roles, groups, PIM for Groups and application objects (read and change). */
+  readonly access: SimulatedPrivilegedAccess;
   readonly throttling: {
     setLatency(ms: number): void;
     set(settings: Partial<ThrottlingSettings>): void;
@@ -66,15 +71,18 @@ export async function startSimulatedTenant(
   }
   const tls = await simulatedTenantCertificate();
   const directory = new SimulatedDirectory(seed, now);
+  const access = new SimulatedPrivilegedAccess(seed, directory, now);
   const server = new SimulatedEntraServer({
     directory,
+    access,
+    pageSize: options.pageSize ?? 100,
     tls,
     latencyMs: options.latencyMs ?? 0,
     throttling: { ...DOCUMENTED_THROTTLING, ...options.throttling },
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
     revokeStatus: options.revokeStatus ?? 200,
     now,
-    ...persistChanges(options.statePath, () => directory.toSeed()),
+    ...persistChanges(options.statePath, () => ({ ...directory.toSeed(), ...access.toSeed() })),
   });
   await server.listen();
   return {
@@ -84,6 +92,7 @@ export async function startSimulatedTenant(
     credentials: { tenantId: seed.tenant.id, clientId: app.clientId, clientSecret: secret },
     ca: tls.cert,
     directory,
+    access,
     ...server.controls(),
     throttling: {
       setLatency: (ms) => server.setLatency(ms),

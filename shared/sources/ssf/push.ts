@@ -1,3 +1,4 @@
+import { canonicalTenantId } from '../../domain/identity.ts';
 import { type Clock, systemClock } from '../../ports/clock.ts';
 import type { ReplayGuard } from '../../ports/replay-guard.ts';
 import { rawSha256 } from '../raw.ts';
@@ -63,7 +64,12 @@ export function createSetPushReceiver(options: SetPushReceiverOptions): SetPushR
       const { transmitter, claims } = verified.value;
 
       const tenant = setTenantOf(claims);
-      if (tenant !== undefined && tenant !== transmitter.tenantId) {
+      // Compared on identity: the same tenant in another spelling is the same tenant.
+      const canonical = (id: string) => {
+        const parsed = canonicalTenantId(transmitter.provider, id);
+        return parsed.ok ? parsed.value : id;
+      };
+      if (tenant !== undefined && canonical(tenant) !== canonical(transmitter.tenantId)) {
         return reject(
           'access_denied',
           `${transmitter.issuer} is configured for tenant ${transmitter.tenantId}, not ${tenant}`,
@@ -81,7 +87,7 @@ export function createSetPushReceiver(options: SetPushReceiverOptions): SetPushR
         return reject('invalid_request', `duplicate SET: jti ${claims.jti} was already received`);
       }
       try {
-        await options.deliver(result);
+        await options.deliver({ ...result, sourceFormat: 'ssf', sender: `ssf:${claims.iss}` });
       } catch (error) {
         await options.replayGuard.release(replayKey);
         throw error;

@@ -12,6 +12,7 @@ import { incidentIdFor } from '../../../shared/domain/incident.ts';
 import {
   demoSeed,
   ERIK,
+  EXPORTER_APP,
   EXPORTER_SP,
   graphRequests,
   type Harness,
@@ -78,6 +79,7 @@ describe('EntraIdentityProvider against the simulated tenant', () => {
         roleDefinitionId: '62e90394-69f5-4237-9190-012177145e10',
         directoryScopeId: '/',
         principalId: MARIA,
+        startDateTime: 'unknown',
       },
       {
         kind: 'roleAssignment',
@@ -86,6 +88,7 @@ describe('EntraIdentityProvider against the simulated tenant', () => {
         roleDefinitionId: '29232cdf-9323-42fd-ade2-1d097af3e4de',
         directoryScopeId: '/',
         principalId: MARIA,
+        startDateTime: 'unknown',
         endDateTime: '2030-06-30T00:00:00Z',
       },
       { kind: 'accountDisabled', subjectId: MARIA },
@@ -120,15 +123,23 @@ describe('EntraIdentityProvider against the simulated tenant', () => {
       method: 'POST',
       path: `/users/${ERIK}/revokeSignInSessions`,
     });
-    // the listings go out in parallel with it, before any removal
+    // every listing goes out in parallel with it, before any removal
+    const firstRemoval = requests.findIndex(
+      (r) => r.method !== 'GET' && r.path.startsWith('/roleManagement'),
+    );
     expect(
       requests
-        .slice(1, 3)
+        .slice(1, firstRemoval)
+        .filter((r) => r.method === 'GET' && r.path !== `/users/${ERIK}`)
         .map((r) => r.path)
         .sort(),
     ).toEqual([
+      '/identityGovernance/privilegedAccess/group/assignmentScheduleInstances',
+      '/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances',
       '/roleManagement/directory/roleAssignmentScheduleInstances',
       '/roleManagement/directory/roleAssignments',
+      '/roleManagement/directory/roleEligibilityScheduleInstances',
+      `/users/${ERIK}/transitiveMemberOf/microsoft.graph.group`,
     ]);
   });
 
@@ -195,6 +206,9 @@ describe('EntraIdentityProvider against the simulated tenant', () => {
     expect(removed.map((o) => [o.status, o.target])).toEqual([
       ['succeeded', `${EXPORTER_SP}/passwordCredentials/7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f`],
       ['succeeded', `${EXPORTER_SP}/passwordCredentials/8d9e0f1a-2b3c-4d4e-9f5a-6b7c8d9e0f1a`],
+      // and on its application object, where an app's secrets and certificates usually live
+      ['succeeded', `${EXPORTER_APP}/passwordCredentials/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d`],
+      ['succeeded', `${EXPORTER_APP}/keyCredentials`],
     ]);
     expect(only(result.outcomes, 'disableAccount')).toMatchObject({
       status: 'succeeded',
@@ -261,7 +275,7 @@ describe('EntraIdentityProvider against the simulated tenant', () => {
     expect(restoreChanges(second.outcomes)).toEqual([]);
     expect(second.outcomes.every((o) => o.status === 'succeeded')).toBe(true);
     expect(only(second.outcomes, 'isolatePrivilege')).toMatchObject({
-      detail: expect.stringMatching(/no active directory role assignments/),
+      detail: expect.stringMatching(/no active or eligible directory role/),
     });
   });
 

@@ -26,6 +26,11 @@ export const ERIK = 'e1a2b3c4-d5e6-4f70-8a91-b2c3d4e5f607';
 export const NORA = 'f2b3c4d5-e6f7-4a81-9b02-c3d4e5f60718';
 export const OLAV_DISABLED = 'a3c4d5e6-f7a8-4b92-8c13-d4e5f6071829';
 export const EXPORTER_SP = '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d';
+/** invoice-exporter's application object (not its appId). */
+export const EXPORTER_APP = '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
+export const PARTNER_SP = '9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+export const KARI = 'c5d6e7f8-a9b0-4c1d-8e2f-3a4b5c6d7e8f';
+export const KARI_UPN = 'kari.holm@nordvik.example';
 export const LIMITED_APP = {
   clientId: 'd4f6b8c0-1e3a-4b5d-9f2c-4e6a8b0d2f3c',
   clientSecret: 'limited-secret-value-for-simulation',

@@ -25,6 +25,7 @@ const EXAMPLES: Record<string, string> = {
 const EXFILTRATION = 'test/fixtures/guardduty/instance-credential-exfiltration-outside-aws.json';
 const IDENTITY_CENTER_SESSION = 'test/fixtures/securityhub/asff-role-session-reuse.json';
 const ACCESS_KEY_ANOMALY = 'test/fixtures/securityhub/ocsf-iam-user-anomalous-behavior.json';
+const SERVICE_PRINCIPAL_RISK = 'test/fixtures/entra/service-principal-risk-with-signin.json';
 const EC2_ROLE = 'halvorsen-api-ec2-role';
 const SSO_ROLE = 'AWSReservedSSO_PowerUserAccess_7c1d2e9f0a3b4c5d';
 
@@ -105,6 +106,8 @@ describe('local mode', () => {
 
   it.each([
     ['test/fixtures/entra/anomalous-token-with-signin.json', 'contained'],
+    // Confirmed compromised (critical): disabled and stripped of its client secret.
+    [SERVICE_PRINCIPAL_RISK, 'contained'],
     ['test/fixtures/native/eventbridge-session-compromise.json', undefined],
     ['test/fixtures/okta/session-context-change.json', 'notCovered'],
     // AWS detections act on the simulated IAM; the tests below say what each one did there.
@@ -116,6 +119,39 @@ describe('local mode', () => {
     if (status) expect(result.status).toBe(status);
     expect(result.findings.length).toBeGreaterThan(0);
     expect((await runtime.handle(load(path))).replayed).toBe(true);
+  });
+
+  it('contains the compromised service principal in the simulated tenant: disabled, secret removed, recorded', async () => {
+    const tenant = runtime.simulatedTenant;
+    if (!tenant) throw new Error('expected the simulated tenant');
+    const spId = 'a3c5e7f9-1b2d-4f6a-8c0e-2d4f6a8c0e1b';
+    const result = await runtime.handle(load(SERVICE_PRINCIPAL_RISK));
+    expect(result.mode).toBe('simulated');
+    expect(result.verification?.verified).toBe(true);
+    const sp = tenant.directory.servicePrincipals.get(spId);
+    expect(sp?.accountEnabled).toBe(false);
+    expect(sp?.passwordCredentials).toEqual([]);
+    const succeeded = result.containment
+      .filter((line) => line.status === 'succeeded')
+      .map((line) => line.action);
+    expect(succeeded).toEqual(
+      expect.arrayContaining(['markCompromised', 'disableAccount', 'removeCredentials']),
+    );
+    // No ticket asks for MFA on a machine: the workload's secret is the IAM team's failure.
+    expect(result.findings.filter((f) => f.status === 'failed').map((f) => f.controlId)).toEqual([
+      'iam.workload-short-lived-credentials',
+    ]);
+    const records = (await runtime.ledger.query({ incidentId: result.incidentId, limit: 1000 }))
+      .records;
+    const restorable = records
+      .filter(
+        (r) =>
+          r.kind === 'containment.action' &&
+          r.data.action === 'disableAccount' &&
+          r.status === 'succeeded',
+      )
+      .flatMap((r) => (r.data.restore as unknown[] | undefined) ?? []);
+    expect(restorable).toEqual([{ kind: 'servicePrincipalDisabled', subjectId: spId }]);
   });
 
   it('contains the GuardDuty instance-credential exfiltration in the simulated IAM: deny policy on the role, verified, recorded', async () => {

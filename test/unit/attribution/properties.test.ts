@@ -42,7 +42,7 @@ const signalsArb = fc.record(
   { requiredKeys: [] },
 ) as fc.Arbitrary<Signals>;
 
-const TENANTS = [HALVORSEN_TENANT, OTHER_TENANT, 'tenant-without-override'];
+const TENANTS = [HALVORSEN_TENANT, OTHER_TENANT, '7e0c0f00-0000-4000-8000-00000000000a']; // the last: a tenant without an ownership override;
 const PARTNER_NAMES = ['Fjordline IT Services', 'Unlisted MSP'];
 const EVIDENCE_TYPES = ['signIn', 'riskDetection', 'edrAlert', 'auditLog', 'secretAccess', 'other'];
 

@@ -55,10 +55,21 @@ const CASES: [FixtureSource, string, SubjectKind | undefined, string[], string[]
     ['iam.workload-short-lived-credentials'],
     [],
   ],
+  // An Entra service principal signed in with its client secret.
+  [
+    'entra',
+    'service-principal-risk-with-signin',
+    'workload',
+    ['iam.workload-short-lived-credentials'],
+    [],
+  ],
+  // Without the sign-in the credential it used is unknown: nothing fails, nothing for people.
+  ['entra', 'service-principal-leaked-credentials', 'workload', [], []],
+  // An interactive Entra sign-in is a person's: no workload control is judged.
   [
     'entra',
     'report-only-risk-policy-password-only',
-    undefined,
+    'person',
     [
       'iam.phishing-resistant-mfa',
       'iam.conditional-access',
@@ -104,6 +115,21 @@ describe('attribution of workload and cloud sessions from source events', () => 
       'network.sourceIp:192.0.2.18',
     ]);
     expect(perimeter?.frameworks).toContain('OWASP NHI2:2025');
+  });
+
+  it("cites the service principal's risk detection and the client secret it signed in with", () => {
+    const detection = detectionOf(
+      normalizeEvent(fixture('entra', 'service-principal-risk-with-signin')),
+    );
+    const credential = attribute(detection, CONTROL_CATALOG, defaultOwnershipMap).findings.find(
+      (f) => f.controlId === 'iam.workload-short-lived-credentials',
+    );
+    expect(credential).toMatchObject({ status: 'failed', ownerRole: 'iam', question: 'non-human' });
+    expect(credential?.evidence).toEqual([
+      'longLivedSecretUsed=true',
+      'entra.servicePrincipalRiskDetection:5d8f2b6e1a9c4e7f3b0d6a2c8e4f1b7d9a3c5e0f2b4d6a8c1e3f5b7d9a0c2e4f',
+      'entra.servicePrincipalCredential:9c1e3a5b-7d9f-4b1d-8f3a-5c7e9b1d3f5a',
+    ]);
   });
 
   it('fails conditional access on the report-only risk policy it cites, though a session control applied', () => {

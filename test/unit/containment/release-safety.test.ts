@@ -26,14 +26,14 @@ function detection(): Detection {
   return parsed.value;
 }
 
-const role = (id: string, startedAt?: string): RestorableChange => ({
+const role = (id: string, startDateTime?: string): RestorableChange => ({
   kind: 'roleAssignment',
   assignmentType: 'permanent',
   assignmentId: id,
   roleDefinitionId: '62e90394-69f5-4237-9190-012177145e10',
   directoryScopeId: '/',
   principalId: '1b688927-349c-4622-845d-03aefbc01f62',
-  ...(startedAt ? { startedAt } : {}),
+  ...(startDateTime ? { startDateTime } : {}),
 });
 
 class RecordingProvider implements IdentityProvider {
@@ -84,17 +84,17 @@ describe('which recorded changes release puts back', () => {
   it.each([
     {
       name: 'began before the stolen token was issued',
-      startedAt: '2026-03-01T08:00:00Z',
+      startDateTime: '2026-03-01T08:00:00Z',
       restored: true,
     },
     {
       name: 'began after the stolen token was issued',
-      startedAt: '2026-03-17T14:10:00Z',
+      startDateTime: '2026-03-17T14:10:00Z',
       restored: false,
     },
-    { name: 'began exactly when it was issued', startedAt: ISSUED, restored: false },
-  ])('a role that $name', ({ startedAt, restored }) => {
-    const selection = selectRestorable([role('a', startedAt)], detection());
+    { name: 'began exactly when it was issued', startDateTime: ISSUED, restored: false },
+  ])('a role that $name', ({ startDateTime, restored }) => {
+    const selection = selectRestorable([role('a', startDateTime)], detection());
     expect(selection.attackWindow).toEqual({
       since: '2026-03-17T14:09:31.000Z',
       basis: 'tokenIssuedAt',
@@ -116,6 +116,55 @@ describe('which recorded changes release puts back', () => {
     expect(
       selectRestorable([role('a', '2026-03-17T10:00:00Z')], withoutToken, 3).restore,
     ).toHaveLength(1);
+  });
+
+  const PRINCIPAL = '1b688927-349c-4622-845d-03aefbc01f62';
+  const GROUP = '5f0c1a2b-8d3e-4c6f-9a7b-2e1d0c9b8a76';
+  const grants: Array<{ kind: string; at: (start: string) => RestorableChange }> = [
+    { kind: 'roleAssignment', at: (start) => role('a', start) },
+    {
+      kind: 'roleEligibility',
+      at: (start) => ({
+        kind: 'roleEligibility',
+        eligibilityId: 'e1',
+        roleDefinitionId: '62e90394-69f5-4237-9190-012177145e10',
+        directoryScopeId: '/',
+        principalId: PRINCIPAL,
+        startDateTime: start,
+      }),
+    },
+    {
+      kind: 'groupMembership',
+      at: (start) => ({
+        kind: 'groupMembership',
+        groupId: GROUP,
+        memberId: PRINCIPAL,
+        groupRoles: ['62e90394-69f5-4237-9190-012177145e10'],
+        startDateTime: start,
+      }),
+    },
+    {
+      kind: 'pimGroupAccess',
+      at: (start) => ({
+        kind: 'pimGroupAccess',
+        schedule: 'eligible',
+        accessId: 'member',
+        groupId: GROUP,
+        principalId: PRINCIPAL,
+        instanceId: 'i1',
+        startDateTime: start,
+      }),
+    },
+  ];
+  it.each(grants)('a $kind that began during the attack is kept out', ({ at }) => {
+    const selection = selectRestorable([at('2026-03-17T14:10:00Z')], detection());
+    expect(selection.restore).toHaveLength(0);
+    expect(selection.createdDuringAttack).toHaveLength(1);
+  });
+  it.each(grants)('a $kind whose start is `unknown` is restored and listed', ({ at }) => {
+    const selection = selectRestorable([at('unknown')], detection());
+    expect(selection.restore).toHaveLength(1);
+    expect(selection.startUnknown).toHaveLength(1);
   });
 
   it('restores a role whose start the provider did not give, and says so', () => {
@@ -158,7 +207,7 @@ describe('release', () => {
     });
     const records = (await ledger.query({ incidentId: INCIDENT })).records;
     expect(records.find((r) => r.kind === 'release.requested')?.data).toMatchObject({
-      requestedBy: 'analyst',
+      by: 'analyst',
       reason: 'false positive: travel',
     });
     expect(records.find((r) => r.kind === 'release.completed')?.data).toMatchObject({

@@ -66,7 +66,7 @@ async function ledgerWith(restore: unknown) {
 
 async function releaseFrom(ledger: InMemoryLedgerStore) {
   const provider = new RecordingProvider();
-  const request = { incidentId: INCIDENT, requestedBy: 'analyst', justification: 'benign' };
+  const request = { incidentId: INCIDENT, requestedBy: 'analyst', reason: 'benign' };
   const result = await release(request, { ledger, clock, identityProviderFor: () => provider });
   return { provider, result };
 }

@@ -28,18 +28,70 @@ const KEY: RestorableChange = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
 };
 
+const ELIGIBLE: RestorableChange = {
+  kind: 'roleEligibility',
+  eligibilityId: 'el-1',
+  roleDefinitionId: '62e90394-69f5-4237-9190-012177145e10',
+  directoryScopeId: '/',
+  principalId: 'p-1',
+  startDateTime: '2025-01-10T08:00:00Z',
+};
+const MEMBERSHIP: RestorableChange = {
+  kind: 'groupMembership',
+  groupId: 'g-1',
+  memberId: 'p-1',
+  groupRoles: ['62e90394-69f5-4237-9190-012177145e10'],
+  startDateTime: 'unknown',
+};
+const PIM_GROUP: RestorableChange = {
+  kind: 'pimGroupAccess',
+  schedule: 'eligible',
+  accessId: 'member',
+  groupId: 'g-1',
+  principalId: 'p-1',
+  instanceId: 'i-1',
+  startDateTime: '2025-02-02T08:00:00Z',
+};
+const CREDENTIAL: RestorableChange = {
+  kind: 'credentialRemoved',
+  subjectId: 'sp-1',
+  owner: 'application',
+  ownerId: 'app-1',
+  credentialType: 'certificate',
+  keyId: 'k-1',
+};
+
 describe('parseRestorableChange', () => {
-  it.each([ROLE, { ...ROLE, endDateTime: undefined }, ACCOUNT, SERVICE_PRINCIPAL, DENY, KEY])(
-    'accepts a recorded $kind change as it is',
-    (change) => {
-      const parsed = parseRestorableChange(change);
-      expect(parsed).toEqual({ ok: true, value: JSON.parse(JSON.stringify(change)) });
-    },
-  );
+  it.each([
+    ROLE,
+    { ...ROLE, endDateTime: undefined },
+    { ...ROLE, startDateTime: 'unknown' },
+    ACCOUNT,
+    SERVICE_PRINCIPAL,
+    DENY,
+    KEY,
+    ELIGIBLE,
+    MEMBERSHIP,
+    PIM_GROUP,
+    CREDENTIAL,
+  ])('accepts a recorded $kind change as it is', (change) => {
+    const parsed = parseRestorableChange(change);
+    expect(parsed).toEqual({ ok: true, value: JSON.parse(JSON.stringify(change)) });
+  });
 
   it.each([
     ['no object at all', null, '(root)'],
-    ['an unknown kind', { kind: 'groupMembership', subjectId: 'u-1' }, 'kind'],
+    ['an unknown kind', { kind: 'mailboxRule', subjectId: 'u-1' }, 'kind'],
+    [
+      'a start that is neither a date-time nor unknown',
+      { ...ELIGIBLE, startDateTime: 'soon' },
+      'startDateTime',
+    ],
+    [
+      'a membership without its start',
+      { ...MEMBERSHIP, startDateTime: undefined },
+      'startDateTime',
+    ],
     [
       'a role change without its role',
       { ...ROLE, roleDefinitionId: undefined },

@@ -131,7 +131,7 @@ describe('planContainment', () => {
 
     const over = planContainment(critical, defaultPolicy, 11);
     expect(over.run).toEqual([]);
-    expect(over.blastRadius).toEqual({
+    expect(over.blastRadius).toMatchObject({
       containmentsInWindow: 11,
       maxContainments: 10,
       windowSeconds: 900,

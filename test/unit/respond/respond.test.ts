@@ -221,7 +221,12 @@ describe('respond', () => {
     const { deps, provider, ledger } = setup();
     const detection = example('aitm-phished-admin');
     const result = await respond(
-      { detection: { ...detection, tenant: { ...detection.tenant, tenantId: 'another-tenant' } } },
+      {
+        detection: {
+          ...detection,
+          tenant: { ...detection.tenant, tenantId: '0a1b2c3d-0000-4000-8000-00000000beef' },
+        },
+      },
       deps,
     );
     expect(provider.requests).toEqual([]);
@@ -241,7 +246,7 @@ describe('respond', () => {
       const detection = {
         ...base,
         detectionId: `burst-${i}`,
-        subject: { ...base.subject, id: `user-${i}` },
+        subject: { ...base.subject, id: `user-${i}@halvorsenfreight.example` },
       };
       results.push(await respond({ detection }, deps));
     }

@@ -29,6 +29,7 @@ describe('Entra ID Protection risk detection with its sign-in', () => {
     expect(detection.subject).toEqual({
       type: 'user',
       id: '1b688927-349c-4622-845d-03aefbc01f62',
+      kind: 'person', // signIn.isInteractive: a factor was presented to Entra
       userPrincipalName: 'maria.keller@halvorsenfreight.example',
       displayName: 'Maria Keller',
     });
@@ -84,6 +85,24 @@ describe('Entra ID Protection risk detection with its sign-in', () => {
     const aitm = detectionOf(normalizeEntraEnvelope(fixture('entra', 'attacker-in-the-middle')));
     expect(aitm.signals).toEqual({ phishingDetected: true });
     expect(aitm.session?.signInId).toBeUndefined();
+  });
+
+  it.each([
+    [true, 'person'],
+    [false, undefined], // a token redeemed by an app: who is behind it is not shown
+    [null, undefined],
+  ])('says a sign-in with isInteractive %s is a %s session', (interactive, kind) => {
+    const detection = detectionOf(
+      normalizeEntraEnvelope(patch(withSignIn(), 'signIn.isInteractive', interactive)),
+    );
+    expect(detection.subject.kind).toBe(kind);
+  });
+
+  it('leaves the kind unknown without a sign-in', () => {
+    const bare = normalizeEntraRiskDetection(fixture('entra', 'riskdetection-anomalous-token'), {
+      entraTenantId: TENANT,
+    });
+    expect(detectionOf(bare).subject.kind).toBeUndefined();
   });
 
   it.each([

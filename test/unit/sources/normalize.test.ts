@@ -55,6 +55,8 @@ const EXPECTED: Record<string, 'detection' | 'ignored' | 'invalid'> = {
   'entra/signin-push-mfa-unmanaged-device': 'invalid', // a sign-in alone is not a detection
   'entra/anomalous-token-dismissed': 'ignored',
   'entra/malformed-mismatched-signin': 'invalid',
+  'entra/service-principal-risk-with-signin': 'detection',
+  'entra/service-principal-leaked-credentials': 'detection', // no sign-in: credential unknown
   'caep/session-revoked.jwt': 'detection',
   'caep/risc-credential-compromise.jwt': 'detection',
   'caep/risk-level-change.jwt': 'detection',

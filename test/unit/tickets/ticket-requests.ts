@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding } from '../../../shared/domain/accountability.ts';
 import type { ActionOutcome } from '../../../shared/domain/containment.ts';
-import { type Detection, parseDetection } from '../../../shared/domain/detection.ts';
+import { type Detection, detectionSchema } from '../../../shared/domain/detection.ts';
 import type { OwnerAssignment, TicketDestination } from '../../../shared/domain/ownership.ts';
 import type { TicketRequest } from '../../../shared/domain/tickets/ticket-request.ts';
+import { parseWith } from '../../../shared/domain/validation.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/tickets');
 
@@ -12,8 +13,12 @@ export function fixture(name: string): unknown {
   return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
 }
 
+/**
+ * The fixture as the contract schema reads it, without the canonical-id check: renderers must
+ * stay safe even for text the intake would now refuse (a hostile id), as a second line.
+ */
 export function detection(name: string): Detection {
-  const parsed = parseDetection(fixture(name));
+  const parsed = parseWith(detectionSchema, fixture(name), 'detection');
   if (!parsed.ok) throw parsed.error;
   return parsed.value;
 }
