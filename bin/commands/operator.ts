@@ -77,11 +77,14 @@ function describe(result: DecisionResult | ReleaseResult, mode: string): string 
     case 'nothingAwaiting':
     case 'expired':
     case 'nothingToRestore':
+    case 'alreadyReleasing':
+    case 'ledgerBroken':
       lines.push(`  ${result.why}`);
       break;
     case 'released':
       for (const o of result.outcomes)
         lines.push(`  ${o.status.padEnd(9)} ${o.action} ${o.target}`);
+      for (const n of result.notRestored) lines.push(`  kept      ${n.why}`);
       break;
     default:
       lines.push(`  by ${result.by} at ${result.at}: ${result.reason}`);

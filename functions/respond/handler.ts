@@ -50,6 +50,8 @@ async function handleRecord(record: SQSRecord, context: Context): Promise<void> 
       rawSha256: attributes.rawSha256?.stringValue ?? normalized.rawSha256,
       ...sourceOf(attributes.sourceFormat?.stringValue ?? normalized.sourceFormat),
       ...senderOf(attributes.sender?.stringValue ?? normalized.sender),
+      // Every retry and wait of containment ends before the function is cut off.
+      deadline: Date.now() + context.getRemainingTimeInMillis(),
     },
     context,
   );

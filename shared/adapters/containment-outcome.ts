@@ -1,6 +1,7 @@
 import type {
   ActionOutcome,
   ContainmentAction,
+  ContainmentRequest,
   RestorableChange,
   SkipReason,
 } from '../domain/containment.ts';
@@ -50,4 +51,27 @@ export function startAction(
       error: { class: 'invalid', message, retryable: false },
     }),
   };
+}
+
+/**
+ * Write-ahead (ContainmentRequest.recordIntent): records what the next destructive call will
+ * remove. undefined when recorded (or nobody asked); else the failure to report instead of
+ * making the call, so nothing is removed that the ledger could not put back.
+ */
+export async function recordIntent(
+  hook: ContainmentRequest['recordIntent'],
+  changes: RestorableChange[],
+  started: StartedAction,
+): Promise<ActionOutcome | undefined> {
+  if (!hook) return undefined;
+  try {
+    await hook(changes);
+    return undefined;
+  } catch (error) {
+    return started.failed({
+      class: 'transient',
+      message: `the intent could not be recorded in the ledger, so nothing was removed: ${error instanceof Error ? error.message : String(error)}`,
+      retryable: true,
+    });
+  }
 }

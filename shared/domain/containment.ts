@@ -21,7 +21,7 @@ export const FAILURE_CLASSES = [
   'notFound',
   'transient',
   'invalid',
-  'deadline',
+  'deadline', // the invocation's remaining time ran out before the call could finish: redelivered
 ] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
@@ -137,11 +137,12 @@ export interface ContainmentRequest {
   /** Carries evidence the provider may need (e.g. the access key id of a GuardDuty finding). */
   session?: { sessionId?: string; accessKeyId?: string };
   /**
-   * Write-ahead: the adapter awaits this with the restore data of what it is about to remove,
-   * before each destructive call; when it rejects, the call is not made and the action fails.
+   * Write-ahead: an adapter awaits this with the restore data of what it is about to remove,
+   * immediately before each destructive call (or parallel set). If it rejects, the call is not
+   * made and the action fails `transient`. The revoke never waits on it.
    */
   recordIntent?: (changes: RestorableChange[]) => Promise<void>;
-  /** Epoch ms by which the adapter must have returned (the invocation's remaining time). */
+  /** Epoch ms by which the adapter must have returned: no retry or wait may run past it. */
   deadline?: number;
 }
 
@@ -179,4 +180,6 @@ export interface RestoreRequest {
   changes: readonly RestorableChange[];
   requestedBy: string;
   justification: string;
+  /** AWS: remove the `aws:TokenIssueTime` deny although the role's sessions may still be valid. */
+  force?: boolean;
 }

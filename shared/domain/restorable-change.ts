@@ -130,3 +130,26 @@ export function targetOf(change: unknown): string {
   ].find((value) => typeof value === 'string' && value !== '');
   return typeof found === 'string' ? found : 'unknown';
 }
+
+/** One stable key per change: the same change recorded twice (intent, then action) is one. */
+export function changeKey(change: RestorableChange): string {
+  switch (change.kind) {
+    case 'roleAssignment':
+      return `role:${change.assignmentId}`;
+    case 'roleEligibility':
+      return `eligibility:${change.eligibilityId}`;
+    case 'groupMembership':
+      return `membership:${change.groupId}:${change.memberId}`;
+    case 'pimGroupAccess':
+      return `pimGroup:${change.instanceId}`;
+    case 'accountDisabled':
+    case 'servicePrincipalDisabled':
+      return `${change.kind}:${change.subjectId}`;
+    case 'awsDenyPolicy':
+      return `awsDenyPolicy:${change.roleName}:${change.policyName}`;
+    case 'awsAccessKeyDeactivated':
+      return `awsAccessKey:${change.accessKeyId}`;
+    case 'credentialRemoved':
+      return `credential:${change.ownerId}:${change.keyId}`;
+  }
+}

@@ -207,6 +207,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       );
     });
     const eventLog = join(stateDir, 'events.ndjson');
+    const budgetMs = respondBudgetMs(options.env);
 
     const handleOnce = idempotentOn({
       client: db.client,
@@ -215,19 +216,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       keyOf: (input: RespondInput) => incidentIdFor(input.detection),
       work: async (input: RespondInput) => {
         const bus = new LocalEventBus(eventLog);
-        const result = await respond(input, {
-          identityProviderFor,
-          policy,
-          window: new DynamoDbContainmentWindow(db.client, LOCAL_STATE_TABLE),
-          protectedIdentities,
-          catalog: CONTROL_CATALOG,
-          ownership,
-          ledger,
-          events: bus,
-          clock: systemClock,
-          log,
-          mode: identityProvider.mode,
-        });
+        // The respond function's 30 s, unless configured: every wait of containment ends by it.
+        const deadline = input.deadline ?? Date.now() + budgetMs;
+        const result = await respond(
+          { ...input, deadline },
+          {
+            identityProviderFor,
+            policy,
+            window: new DynamoDbContainmentWindow(db.client, LOCAL_STATE_TABLE),
+            protectedIdentities,
+            catalog: CONTROL_CATALOG,
+            ownership,
+            ledger,
+            events: bus,
+            clock: systemClock,
+            log,
+            mode: identityProvider.mode,
+          },
+        );
         // In AWS the bus routes these to the ticket queue; here they are handled in-process.
         const requests = bus.remediationRequests();
         const ticketOutcomes = await openTickets(requests, ticketDeps);
@@ -380,4 +386,17 @@ class LocalEventBus implements EventPublisher {
       .filter((event) => event.detailType === 'Remediation Requested')
       .map((event) => event.detail as unknown as RemediationRequest);
   }
+}
+
+/** `RESPONDER_RESPOND_BUDGET_MS`: how long one local respond may run (default 30 000, as in AWS). */
+function respondBudgetMs(env: NodeJS.ProcessEnv): number {
+  const raw = env.RESPONDER_RESPOND_BUDGET_MS;
+  if (raw === undefined || raw === '') return 30_000;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1000) {
+    throw new ConfigError(
+      `RESPONDER_RESPOND_BUDGET_MS must be a whole number of milliseconds, at least 1000 (got ${raw})`,
+    );
+  }
+  return value;
 }

@@ -26,6 +26,7 @@ import {
 } from './contain-detection.ts';
 import { expireHeld } from './expire-approvals.ts';
 import { incidentRecords, recordsSince } from './incident-records.ts';
+import { intentRecorder } from './write-ahead.ts';
 
 /**
  * The operator's approve: runs the actions an incident held for approval (all, or those named)
@@ -283,13 +284,10 @@ async function runApproved(
       `no configured ${detection.tenant.provider} credentials cover tenant ${detection.tenant.tenantId}`,
     );
   }
-  const done = await containDetection(
-    provider,
-    detection,
-    incidentId,
-    actions,
-    deadline !== undefined ? { deadline } : {},
-  );
+  const done = await containDetection(provider, detection, incidentId, actions, {
+    recordIntent: intentRecorder(deps.ledger, incidentId, detection.subject.id, deps.clock),
+    ...(deadline !== undefined ? { deadline } : {}),
+  });
   return {
     contained: done.contained.outcomes,
     verification: done.verification,

@@ -27,7 +27,7 @@ export async function containDetection(
   detection: Detection,
   incidentId: string,
   actions: readonly ContainmentAction[],
-  extra: Pick<ContainmentRequest, 'deadline'> = {},
+  extra: Pick<ContainmentRequest, 'deadline' | 'recordIntent'> = {},
 ): Promise<Contained> {
   const session = detection.session?.sessionId
     ? { sessionId: detection.session.sessionId }

@@ -1,12 +1,13 @@
 import defaultSla from '../config/ticket-sla.default.json' with { type: 'json' };
 import type { Finding, OwnerRole } from '../domain/accountability.ts';
+import type { Detection } from '../domain/detection.ts';
 import { ConfigError } from '../domain/errors.ts';
 import type { TicketDestination, TicketSystemName } from '../domain/ownership.ts';
 import type { RemediationRequest } from '../domain/tickets/remediation-request.ts';
 import { dueDateFor, parseTicketSla, type TicketSla } from '../domain/tickets/sla.ts';
 import type { TicketRequest } from '../domain/tickets/ticket-request.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { LedgerWriter } from '../ports/ledger.ts';
+import type { LedgerReader, LedgerWriter } from '../ports/ledger.ts';
 import { type OpenedTicket, TicketError, type TicketSystem } from '../ports/tickets.ts';
 
 export type { RemediationRequest } from '../domain/tickets/remediation-request.ts';
@@ -17,7 +18,8 @@ export interface TicketSystemResolver {
 }
 
 export interface OpenTicketsDeps {
-  ledger: LedgerWriter;
+  /** Records the ticket's steps, and holds the detection the bus message leaves out. */
+  ledger: LedgerWriter & LedgerReader;
   tickets: TicketSystemResolver;
   clock: Clock;
   /** Defaults to shared/config/ticket-sla.default.json. */
@@ -51,14 +53,22 @@ export async function openTicket(
   request: RemediationRequest,
   deps: OpenTicketsDeps,
 ): Promise<TicketOutcome> {
-  const { incidentId, ownerRole, owner, detection } = request;
+  const { incidentId, ownerRole, owner } = request;
+  const recorded =
+    request.detection && !request.evidenceInLedger
+      ? undefined
+      : await recordedIncident(deps.ledger, incidentId);
+  const detection = request.detection ?? (recorded?.detection as Detection);
+  const findings = request.evidenceInLedger
+    ? request.findings.map((f) => ({ ...f, evidence: recorded?.evidence.get(f.controlId) ?? [] }))
+    : request.findings;
   const ticketRequest: TicketRequest = {
     dedupeKey: `${incidentId}:${owner.team}`,
     incidentId,
     ownerRole,
     owner,
     detection,
-    findings: request.findings,
+    findings,
     containment: request.containment,
     mode: request.mode,
     dueDate: dueDateFor(detection.severity, deps.clock.now(), deps.sla ?? DEFAULT_TICKET_SLA),
@@ -181,4 +191,31 @@ export async function openTickets(
 
 function controls(findings: readonly Finding[], status: Finding['status']): string[] {
   return findings.filter((f) => f.status === status).map((f) => f.controlId);
+}
+
+/**
+ * What respond recorded for the incident (written before any event is published): the
+ * detection, and each finding's evidence by control.
+ */
+async function recordedIncident(
+  ledger: LedgerReader,
+  incidentId: string,
+): Promise<{ detection: Detection; evidence: Map<string, string[]> }> {
+  let detection: Detection | undefined;
+  const evidence = new Map<string, string[]>();
+  let pageToken: string | undefined;
+  do {
+    const page = await ledger.query({ incidentId }, pageToken);
+    for (const record of page.records) {
+      if (record.kind === 'detection.received') detection = record.data.detection as Detection;
+      if (record.kind === 'finding' && record.controlId) {
+        evidence.set(record.controlId, (record.data.evidence as string[] | undefined) ?? []);
+      }
+    }
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  if (!detection) {
+    throw new Error(`incident ${incidentId} has no detection.received record in the ledger`);
+  }
+  return { detection, evidence };
 }

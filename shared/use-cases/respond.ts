@@ -22,24 +22,23 @@ import type { LedgerEntry } from '../domain/ledger/record.ts';
 import { type OwnershipMap, resolveOwners } from '../domain/ownership.ts';
 import type { ProviderMode, ResponseMode } from '../domain/response-mode.ts';
 import { type TicketScope, ticketScopes } from '../domain/tickets/owners.ts';
-import type { RemediationRequest } from '../domain/tickets/remediation-request.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ContainmentWindow } from '../ports/containment-window.ts';
-import type { EventPublisher, ResponderEvent } from '../ports/events.ts';
+import type { EventPublisher } from '../ports/events.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { LedgerWriter } from '../ports/ledger.ts';
 import type { Log } from '../ports/log.ts';
 import type { ProtectedIdentityDirectory } from '../ports/protected-identities.ts';
-import { approvalRequiredEvent } from './approval-notice.ts';
 import { countInWindows } from './blast-radius.ts';
 import {
   type Contained,
   type ContainmentLine,
   containDetection,
-  containmentCompletedEvent,
   containmentRecords,
   toLine,
 } from './contain-detection.ts';
+import { announcesApproval, responderEvents } from './respond-events.ts';
+import { startWriteAhead, type WriteAhead } from './write-ahead.ts';
 
 /**
  * The respond use case: guardrails, contain, attribute, record, announce.
@@ -56,8 +55,16 @@ export interface RespondInput {
   rawSha256?: string;
   /** The source format the detection was normalized from. */
   sourceFormat?: string;
-  /** Who sent it: caller ARN, SET issuer, or bus source and account. */
+  /**
+   * Who sent it: `iam:<caller arn>`, `ssf:<issuer>`, `eventbridge:<source>@<account>`,
+   * `local:cli|serve`. Recorded with the detection.
+   */
   sender?: string;
+  /**
+   * Epoch ms by which this invocation must have finished (Lambda: now + remaining time; locally
+   * a configured budget). Containment gets it minus `deadlineMarginMs`, for the ledger and bus.
+   */
+  deadline?: number;
 }
 
 export interface RespondDeps {
@@ -74,7 +81,11 @@ export interface RespondDeps {
   log: Log;
   /** What this deployment acts on when no provider answers for a detection (it then acts on nothing). */
   mode: ProviderMode;
+  /** Kept back from the deadline for what follows containment (ledger, bus); default 3 s. */
+  deadlineMarginMs?: number;
 }
+
+const DEFAULT_DEADLINE_MARGIN_MS = 3_000;
 
 type ResponseStatus =
   | 'contained' // every action that ran succeeded
@@ -138,34 +149,42 @@ export async function respond(given: RespondInput, deps: RespondDeps): Promise<R
       : { tenant: 0, source: 0 };
   const plan = planContainment(detection, deps.policy, inWindow, names);
 
+  const at = receivedAt.toISOString();
+  const mode: ResponseMode = plan.dryRun ? 'dry-run' : (provider?.mode ?? deps.mode);
+  const receivedEntry = detectionReceived(input, at, mode);
+  // The hook may be called before contain() first yields: it waits for the write-ahead to start.
+  let started: (writeAhead: WriteAhead) => void = () => undefined;
+  const ready = new Promise<WriteAhead>((resolve) => {
+    started = resolve;
+  });
   const containing: Promise<Contained | undefined> =
     covered && provider && plan.run.length > 0
-      ? containDetection(provider, detection, incidentId, plan.run)
+      ? containDetection(provider, detection, incidentId, plan.run, {
+          recordIntent: async (changes) => (await ready).recordIntent(changes),
+          ...(input.deadline === undefined
+            ? {}
+            : { deadline: input.deadline - (deps.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS) }),
+        })
       : Promise.resolve(undefined);
+  // Started once the revoke is under way, never awaited in front of it.
+  const writeAhead = startWriteAhead(deps.ledger, incidentId, receivedEntry, deps.clock);
+  started(writeAhead);
   // Attribution is pure CPU: do it while the containment requests are on the wire.
   const { findings } = attribute(detection, deps.catalog, deps.ownership);
   const ran = await containing;
   const contained: ContainmentResult | undefined = ran?.contained;
   const verification = ran?.verification;
 
-  const at = receivedAt.toISOString();
   const outcomes = [...(contained?.outcomes ?? []), ...visibleSkips(plan, at)];
-  const mode: ResponseMode = plan.dryRun ? 'dry-run' : (provider?.mode ?? deps.mode);
   const status = statusOf(plan, covered, contained);
   const scopes = ticketScopes(findings, resolveOwners(deps.ownership, detection));
   const expiresAt = approvalExpiresAt(deps.policy, detection.severity, receivedAt);
 
-  const entries = ledgerEntries({
-    input,
-    plan,
-    covered,
-    outcomes,
-    verification,
-    findings,
-    at,
-    mode,
-    expiresAt,
-  });
+  const receivedFailed = (await writeAhead.received) instanceof Error;
+  const entries = [
+    ...(receivedFailed ? [receivedEntry] : []),
+    ...ledgerEntries({ input, plan, covered, outcomes, verification, findings, mode, expiresAt }),
+  ];
   const appendResult = await deps.ledger.append(incidentId, entries);
 
   const result: RespondResult = {
@@ -179,8 +198,8 @@ export async function respond(given: RespondInput, deps: RespondDeps): Promise<R
     ledger: {
       records: appendResult.records,
       head: appendResult.head,
-      appended: appendResult.appended.length,
-      duplicates: appendResult.duplicates,
+      appended: appendResult.appended.length + writeAhead.appended(),
+      duplicates: appendResult.duplicates + writeAhead.duplicates(),
     },
   };
   if (contained?.timeToContainMs !== undefined) result.timeToContainMs = contained.timeToContainMs;
@@ -255,6 +274,25 @@ function accountableOwner(scope: TicketScope): AccountableOwner {
   };
 }
 
+/** The first record of an incident: what was received, from whom, and the raw payload's hash. */
+function detectionReceived(input: RespondInput, at: string, mode: ResponseMode): LedgerEntry {
+  const { detection } = input;
+  return {
+    kind: 'detection.received',
+    stepKey: 'detection',
+    subjectId: detection.subject.id,
+    data: {
+      detection,
+      receivedAt: at,
+      mode,
+      sourceFormat: input.sourceFormat ?? 'native',
+      sender: input.sender ?? 'unknown',
+      ...(input.sourceEventId ? { sourceEventId: input.sourceEventId } : {}),
+      ...(input.rawSha256 ? { rawSha256: input.rawSha256 } : {}),
+    },
+  };
+}
+
 function ledgerEntries(context: {
   input: RespondInput;
   plan: ContainmentPlan;
@@ -262,29 +300,13 @@ function ledgerEntries(context: {
   outcomes: ActionOutcome[];
   verification: Contained['verification'];
   findings: Finding[];
-  at: string;
   mode: ResponseMode;
   expiresAt: string;
 }): LedgerEntry[] {
-  const { input, plan, covered, outcomes, verification, findings, at, mode, expiresAt } = context;
+  const { input, plan, covered, outcomes, verification, findings, mode, expiresAt } = context;
   const { detection } = input;
   const subjectId = detection.subject.id;
-  const entries: LedgerEntry[] = [
-    {
-      kind: 'detection.received',
-      stepKey: 'detection',
-      subjectId,
-      data: {
-        detection,
-        receivedAt: at,
-        mode,
-        sourceFormat: input.sourceFormat ?? 'native',
-        sender: input.sender ?? 'unknown',
-        ...(input.sourceEventId ? { sourceEventId: input.sourceEventId } : {}),
-        ...(input.rawSha256 ? { rawSha256: input.rawSha256 } : {}),
-      },
-    },
-  ];
+  const entries: LedgerEntry[] = [];
   if (!covered) {
     entries.push({
       kind: 'detection.notCovered',
@@ -341,66 +363,4 @@ function ledgerEntries(context: {
     });
   }
   return entries;
-}
-
-function responderEvents(context: {
-  result: RespondResult;
-  detection: Detection;
-  plan: ContainmentPlan;
-  outcomes: ActionOutcome[];
-  scopes: TicketScope[];
-  findings: Finding[];
-  expiresAt: string;
-}): ResponderEvent[] {
-  const { result, detection, plan, outcomes, scopes, findings, expiresAt } = context;
-  const events: ResponderEvent[] = [];
-  if (plan.approval.required && announcesApproval(plan)) {
-    events.push(
-      approvalRequiredEvent({ incidentId: result.incidentId, detection, plan, expiresAt }),
-    );
-  }
-  for (const scope of scopes) {
-    const request: RemediationRequest = {
-      incidentId: result.incidentId,
-      ownerRole: scope.ownerRole,
-      owner: scope.owner,
-      detection,
-      findings: scope.findings,
-      containment: outcomes,
-      mode: result.mode,
-    };
-    events.push({ detailType: 'Remediation Requested', detail: { ...request } });
-  }
-  events.push(
-    containmentCompletedEvent({
-      incidentId: result.incidentId,
-      detectionId: result.detectionId,
-      mode: result.mode,
-      status: result.status,
-      containment: result.containment,
-      ...(result.timeToContainMs !== undefined ? { timeToContainMs: result.timeToContainMs } : {}),
-      ...(result.verification ? { verification: result.verification } : {}),
-      ledger: result.ledger,
-      detection,
-      findings: {
-        failed: findings.filter((f) => f.status === 'failed').length,
-        held: findings.filter((f) => f.status === 'held').length,
-        undetermined: findings.filter((f) => f.status === 'undetermined').length,
-      },
-      owners: result.remediation,
-    }),
-  );
-  return events;
-}
-
-/**
- * A burst past the blast-radius limit becomes ONE approval request: only the detection that
- * crossed the limit announces it; the ones after it are recorded against the same request.
- * Approvals the severity policy requires are per detection.
- */
-function announcesApproval(plan: ContainmentPlan): boolean {
-  // A dry run asks nobody to approve anything: it would run nothing either way.
-  if (!plan.approval.required || plan.dryRun) return false;
-  if (plan.approval.causes.includes('policy')) return true;
-  return plan.blastRadius.containmentsInWindow === plan.blastRadius.maxContainments + 1;
 }

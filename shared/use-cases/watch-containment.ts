@@ -19,6 +19,7 @@ import type { EventPublisher, ResponderEvent } from '../ports/events.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { LedgerReader, LedgerWriter } from '../ports/ledger.ts';
 import type { Log } from '../ports/log.ts';
+import { intentRecorder } from './write-ahead.ts';
 
 /** Incidents with a succeeded containment action in a period, read from an index (no Scan). */
 interface ContainedIncidentSource {
@@ -166,6 +167,8 @@ async function watchIncident(
       subject,
       detectedAt: detection.detectedAt,
       actions: decision.actions,
+      recordIntent: intentRecorder(deps.ledger, incidentId, subject.id, deps.clock),
+      ...(deps.deadline !== undefined ? { deadline: deps.deadline - DEADLINE_MARGIN_MS } : {}),
     });
     result.recontainment = again.outcomes;
     for (const outcome of again.outcomes) {

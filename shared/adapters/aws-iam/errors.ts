@@ -46,6 +46,14 @@ export function classifyIamError(error: unknown, iamAction: string): OutcomeErro
   const httpStatus = e.$metadata?.httpStatusCode;
   const withStatus = <T extends OutcomeError>(value: T): T =>
     httpStatus === undefined ? value : { ...value, httpStatus };
+  if (error instanceof DeadlineError || name === 'AbortError') {
+    // Our own deadline ended the call (retries included): redelivery finishes it.
+    return {
+      class: 'deadline',
+      message: `${iamAction}: the invocation's deadline was reached`,
+      retryable: true,
+    };
+  }
 
   if (FORBIDDEN.includes(name)) {
     return withStatus({
@@ -74,4 +82,9 @@ export function classifyIamError(error: unknown, iamAction: string): OutcomeErro
     return withStatus({ class: 'transient', message, retryable: true });
   }
   return withStatus({ class: 'transient', message, retryable: false });
+}
+
+/** The invocation's deadline came before the IAM call could be sent or answered. */
+export class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
 }

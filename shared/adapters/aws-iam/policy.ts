@@ -4,13 +4,15 @@
  * it (re-authentication, the instance profile's next rotation) are not affected.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html
  *
- * The name carries the incident, so an operator's own `AWSRevokeOlderSessions` policy is never
- * overwritten, and restore can delete exactly the policy one incident added.
+ * ONE policy per role under a fixed name (never an operator's own `AWSRevokeOlderSessions`): each
+ * containment moves its cut-off forward, so repeated incidents never fill the role's inline
+ * policy quota. Earlier releases named one policy per incident; restore still knows that name.
  */
 export const DENY_POLICY_PREFIX = 'RevokeOlderSessions-';
+export const DENY_POLICY_NAME = `${DENY_POLICY_PREFIX}responder`;
 
-/** Policy names allow `[\w+=,.@-]`, at most 128 characters. */
-export function denyPolicyName(incidentId: string): string {
+/** The per-incident name earlier versions used. Policy names allow `[\w+=,.@-]`, at most 128. */
+export function legacyDenyPolicyName(incidentId: string): string {
   return `${DENY_POLICY_PREFIX}${incidentId.replace(/[^\w+=,.@-]/g, '-')}`.slice(0, 128);
 }
 

@@ -1,9 +1,8 @@
 import {
   DeleteRolePolicyCommand,
+  GetRoleCommand,
   GetRolePolicyCommand,
   type IAMClient,
-  ListAccessKeysCommand,
-  ListRolePoliciesCommand,
   PutRolePolicyCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
@@ -23,17 +22,18 @@ import { restoreActionOf, targetOf } from '../../domain/restorable-change.ts';
 import type { Expectation, RecheckResult } from '../../domain/watch.ts';
 import { type Clock, systemClock } from '../../ports/clock.ts';
 import type { IdentityProvider } from '../../ports/identity-provider.ts';
-import { type StartedAction, startAction } from '../containment-outcome.ts';
-import { classifyIamError } from './errors.ts';
+import { recordIntent, type StartedAction, startAction } from '../containment-outcome.ts';
+import { classifyIamError, DeadlineError } from './errors.ts';
 import {
   cutoffFor,
-  DENY_POLICY_PREFIX,
+  DENY_POLICY_NAME,
   denyOlderSessionsDocument,
-  denyPolicyName,
+  legacyDenyPolicyName,
   readDenyCutoff,
 } from './policy.ts';
 import { type IamTarget, nameOf, parseAwsPrincipal, unrevocableRoleReason } from './principal.ts';
 import { recheckAws } from './recheck.ts';
+import { LONG_TERM_KEY, verifyRole, verifyUser } from './verify.ts';
 
 export interface AwsIamProviderOptions {
   /** An IAM client whose credentials act in `accountIds` (the responder's containment role). */
@@ -55,9 +55,10 @@ export interface AwsVerifyRequest {
   session?: { sessionId?: string; accessKeyId?: string };
 }
 
-const LONG_TERM_KEY = /^AKIA[A-Z0-9]{12,124}$/;
 const TEMPORARY_KEY = /^ASIA[A-Z0-9]{12,124}$/;
 const SESSION_ACTIONS: readonly ContainmentAction[] = ['denyOlderSessions', 'revokeSessions'];
+/** Kept back from a deadline: the answer still has to be recorded. */
+const DEADLINE_MARGIN_MS = 250;
 
 /**
  * Containment for AWS principals (provider `aws`). A role session: an inline deny-all policy
@@ -110,12 +111,12 @@ export class AwsIamIdentityProvider implements IdentityProvider {
             );
           }
           sessionActionDone = action;
-          const outcome = await this.#denyOlderSessions(t, request.incidentId, started);
+          const outcome = await this.#denyOlderSessions(t, request, started);
           if (outcome.status === 'succeeded') acknowledgedAt ??= performance.now();
           return outcome;
         }
         if (t.kind === 'user' && action === 'removeCredentials') {
-          const outcome = await this.#deactivateKey(t, request.session, started);
+          const outcome = await this.#deactivateKey(t, request, started);
           if (outcome.status === 'succeeded') acknowledgedAt ??= performance.now();
           return outcome;
         }
@@ -138,8 +139,8 @@ export class AwsIamIdentityProvider implements IdentityProvider {
     if (unrevocable) return no(`not contained here: ${unrevocable}`);
     try {
       if (target.kind === 'role')
-        return await this.#verifyRole(target, request.detectedAt, checkedAt);
-      if (target.kind === 'user') return await this.#verifyUser(target, request, checkedAt);
+        return await verifyRole(this.#client, target, request.detectedAt, checkedAt);
+      if (target.kind === 'user') return await verifyUser(this.#client, target, request, checkedAt);
       return no(`nothing to verify for a ${target.kind} principal: it was not contained`);
     } catch (error) {
       const failure = classifyIamError(
@@ -166,33 +167,23 @@ export class AwsIamIdentityProvider implements IdentityProvider {
           );
         }
         if (change.kind === 'awsDenyPolicy') {
-          const expected = denyPolicyName(request.incidentId);
           if (target.kind !== 'role' || change.roleName !== target.roleName) {
             return started.refused(
               `refused: policy is on role ${change.roleName}, not on the subject ${request.subject.id}`,
             );
           }
-          if (change.policyName !== expected) {
+          const ours = [DENY_POLICY_NAME, legacyDenyPolicyName(request.incidentId)];
+          if (!ours.includes(change.policyName)) {
             return started.refused(
-              `refused: ${change.policyName} is not the policy incident ${request.incidentId} added (${expected})`,
+              `refused: ${change.policyName} is not a policy incident ${request.incidentId} added (${ours.join(' or ')})`,
             );
           }
-          return this.#call(started, 'DeleteRolePolicy', async () => {
-            try {
-              await this.#client.send(
-                new DeleteRolePolicyCommand({
-                  RoleName: change.roleName,
-                  PolicyName: change.policyName,
-                }),
-              );
-              return `deleted inline policy ${change.policyName} from role ${change.roleName}`;
-            } catch (error) {
-              if ((error as { name?: string }).name?.startsWith('NoSuchEntity')) {
-                return `inline policy ${change.policyName} was already absent from role ${change.roleName}`;
-              }
-              throw error;
-            }
-          });
+          return this.#liftDeny(
+            change.roleName,
+            change.policyName,
+            request.force === true,
+            started,
+          );
         }
         if (change.kind === 'awsAccessKeyDeactivated') {
           if (target.kind !== 'user' || change.userName !== target.userName) {
@@ -218,35 +209,103 @@ export class AwsIamIdentityProvider implements IdentityProvider {
 
   async #denyOlderSessions(
     target: Extract<IamTarget, { kind: 'role' }>,
-    incidentId: string,
+    request: ContainmentRequest,
     started: StartedAction,
   ): Promise<ActionOutcome> {
     const unrevocable = unrevocableRoleReason(target.roleName);
     if (unrevocable) return started.skipped('notApplicable', unrevocable);
-    const policyName = denyPolicyName(incidentId);
+    const policyName = DENY_POLICY_NAME;
     const cutoff = cutoffFor(this.#clock.now());
+    const change: RestorableChange = {
+      kind: 'awsDenyPolicy',
+      roleName: target.roleName,
+      policyName,
+    };
+    const unrecorded = await recordIntent(request.recordIntent, [change], started);
+    if (unrecorded) return unrecorded;
     return this.#call(
       started,
       'PutRolePolicy',
       async () => {
-        await this.#client.send(
-          new PutRolePolicyCommand({
-            RoleName: target.roleName,
-            PolicyName: policyName,
-            PolicyDocument: denyOlderSessionsDocument(cutoff),
-          }),
+        // The role's one responder policy: its cut-off moves forward to this containment.
+        await this.#bounded(request.deadline, (options) =>
+          this.#client.send(
+            new PutRolePolicyCommand({
+              RoleName: target.roleName,
+              PolicyName: policyName,
+              PolicyDocument: denyOlderSessionsDocument(cutoff),
+            }),
+            options,
+          ),
         );
         return `role ${target.roleName}: sessions issued before ${cutoff} denied by inline policy ${policyName}`;
       },
-      [{ kind: 'awsDenyPolicy', roleName: target.roleName, policyName }],
+      [change],
     );
+  }
+
+  /**
+   * Restore of the deny: kept unless forced, since removing it revives every stolen session
+   * still within the role's maximum session duration; forced, only once that has passed.
+   */
+  async #liftDeny(
+    roleName: string,
+    policyName: string,
+    force: boolean,
+    started: StartedAction,
+  ): Promise<ActionOutcome> {
+    if (!force) {
+      return started.skipped(
+        'policy',
+        `inline policy ${policyName} kept on role ${roleName}: it denies only sessions issued before containment (new sign-ins work), and removing it would revive a stolen session; release with force after the role's maximum session duration to remove it`,
+      );
+    }
+    try {
+      const [role, policy] = await Promise.all([
+        this.#client.send(new GetRoleCommand({ RoleName: roleName })),
+        this.#client.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
+      ]);
+      const maxSeconds = role.Role?.MaxSessionDuration ?? 43_200;
+      const cutoff = policy.PolicyDocument ? readDenyCutoff(policy.PolicyDocument) : undefined;
+      const safeAfter = cutoff ? Date.parse(cutoff) + maxSeconds * 1000 : Number.POSITIVE_INFINITY;
+      if (this.#clock.now().getTime() < safeAfter) {
+        return started.refused(
+          `refused: sessions issued before ${cutoff ?? 'an unreadable cut-off'} may stay valid for the role's maximum session duration (${maxSeconds} s)${Number.isFinite(safeAfter) ? `, until ${new Date(safeAfter).toISOString()}` : ''}; the deny stays`,
+        );
+      }
+      await this.#client.send(
+        new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }),
+      );
+      return started.succeeded(
+        `deleted inline policy ${policyName} from role ${roleName} (forced; every session it denied has expired)`,
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name?.startsWith('NoSuchEntity')) {
+        return started.succeeded(
+          `inline policy ${policyName} was already absent from role ${roleName}`,
+        );
+      }
+      return started.failed(classifyIamError(error, 'DeleteRolePolicy'));
+    }
+  }
+
+  /** One IAM call, SDK retries included, ended by the deadline (less a margin). */
+  async #bounded<T>(
+    deadline: number | undefined,
+    send: (options: { abortSignal?: AbortSignal }) => Promise<T>,
+  ): Promise<T> {
+    if (deadline === undefined) return send({});
+    const remaining = deadline - DEADLINE_MARGIN_MS - this.#clock.now().getTime();
+    if (remaining <= 0) throw new DeadlineError('no time left before the deadline');
+    return send({ abortSignal: AbortSignal.timeout(remaining) });
   }
 
   async #deactivateKey(
     target: Extract<IamTarget, { kind: 'user' }>,
-    session: ContainmentRequest['session'],
+    request: ContainmentRequest,
     started: StartedAction,
   ): Promise<ActionOutcome> {
+    const session = request.session;
     const keyId = session?.accessKeyId ?? session?.sessionId;
     if (!keyId || !(LONG_TERM_KEY.test(keyId) || TEMPORARY_KEY.test(keyId))) {
       return started.skipped('notApplicable', 'the detection names no access key id of this user');
@@ -257,112 +316,31 @@ export class AwsIamIdentityProvider implements IdentityProvider {
         `${keyId} is a temporary (ASIA) credential: it cannot be deactivated, only left to expire`,
       );
     }
+    const change: RestorableChange = {
+      kind: 'awsAccessKeyDeactivated',
+      userName: target.userName,
+      accessKeyId: keyId,
+    };
+    const unrecorded = await recordIntent(request.recordIntent, [change], started);
+    if (unrecorded) return unrecorded;
     return this.#call(
       started,
       'UpdateAccessKey',
       async () => {
-        await this.#client.send(
-          new UpdateAccessKeyCommand({
-            UserName: target.userName,
-            AccessKeyId: keyId,
-            Status: 'Inactive',
-          }),
+        await this.#bounded(request.deadline, (options) =>
+          this.#client.send(
+            new UpdateAccessKeyCommand({
+              UserName: target.userName,
+              AccessKeyId: keyId,
+              Status: 'Inactive',
+            }),
+            options,
+          ),
         );
         return `access key ${keyId} of user ${target.userName} deactivated`;
       },
-      [{ kind: 'awsAccessKeyDeactivated', userName: target.userName, accessKeyId: keyId }],
+      [change],
     );
-  }
-
-  async #verifyRole(
-    target: Extract<IamTarget, { kind: 'role' }>,
-    detectedAt: string,
-    checkedAt: string,
-  ): Promise<VerificationResult> {
-    const names: string[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.#client.send(
-        new ListRolePoliciesCommand({ RoleName: target.roleName, Marker: marker }),
-      );
-      names.push(...(page.PolicyNames ?? []).filter((n) => n.startsWith(DENY_POLICY_PREFIX)));
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
-
-    let latest: { cutoff: string; policyName: string } | undefined;
-    for (const policyName of names) {
-      const policy = await this.#client.send(
-        new GetRolePolicyCommand({ RoleName: target.roleName, PolicyName: policyName }),
-      );
-      const cutoff = policy.PolicyDocument ? readDenyCutoff(policy.PolicyDocument) : undefined;
-      if (cutoff && (!latest || Date.parse(cutoff) > Date.parse(latest.cutoff))) {
-        latest = { cutoff, policyName };
-      }
-    }
-    if (latest && Date.parse(latest.cutoff) >= Date.parse(detectedAt)) {
-      return {
-        verified: true,
-        sessionsValidFrom: latest.cutoff,
-        detail: `role ${target.roleName}: inline policy ${latest.policyName} denies sessions issued before ${latest.cutoff}`,
-        checkedAt,
-      };
-    }
-    return {
-      verified: false,
-      detail: latest
-        ? `role ${target.roleName}: the latest deny cut-off ${latest.cutoff} is before the detection (${detectedAt})`
-        : `role ${target.roleName}: no ${DENY_POLICY_PREFIX}* inline policy found`,
-      checkedAt,
-    };
-  }
-
-  async #verifyUser(
-    target: Extract<IamTarget, { kind: 'user' }>,
-    request: AwsVerifyRequest,
-    checkedAt: string,
-  ): Promise<VerificationResult> {
-    const keys: { id: string; status: string; created?: Date }[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.#client.send(
-        new ListAccessKeysCommand({ UserName: target.userName, Marker: marker }),
-      );
-      for (const key of page.AccessKeyMetadata ?? []) {
-        if (key.AccessKeyId) {
-          keys.push({
-            id: key.AccessKeyId,
-            status: key.Status ?? 'unknown',
-            created: key.CreateDate,
-          });
-        }
-      }
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
-
-    const named = request.session?.accessKeyId ?? request.session?.sessionId;
-    if (named && LONG_TERM_KEY.test(named)) {
-      const key = keys.find((k) => k.id === named);
-      return {
-        verified: key?.status === 'Inactive',
-        detail: key
-          ? `access key ${named} of user ${target.userName} is ${key.status}`
-          : `access key ${named} is not a key of user ${target.userName}`,
-        checkedAt,
-      };
-    }
-    // Without the key id: every key that existed at detection time must be inactive.
-    const detected = Date.parse(request.detectedAt);
-    const stillActive = keys.filter(
-      (k) => k.status === 'Active' && (!k.created || k.created.getTime() <= detected),
-    );
-    return {
-      verified: stillActive.length === 0,
-      detail:
-        stillActive.length === 0
-          ? `user ${target.userName}: no access key older than the detection is active`
-          : `user ${target.userName}: still active: ${stillActive.map((k) => k.id).join(', ')}`,
-      checkedAt,
-    };
   }
 
   /** Runs one IAM call, turning its failure into a classified outcome; never throws. */

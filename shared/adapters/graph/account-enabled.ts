@@ -1,5 +1,5 @@
-import type { ActionOutcome } from '../../domain/containment.ts';
-import type { StartedAction } from '../containment-outcome.ts';
+import type { ActionOutcome, ContainmentRequest } from '../../domain/containment.ts';
+import { recordIntent, type StartedAction } from '../containment-outcome.ts';
 import { outcomeErrorOf } from './errors.ts';
 import type { GraphCallResult, GraphTenantSession } from './graph-session.ts';
 
@@ -53,17 +53,19 @@ export async function disableAccount(
   id: string,
   read: GraphCallResult<{ accountEnabled?: boolean }>,
   started: StartedAction,
+  intent?: ContainmentRequest['recordIntent'],
 ): Promise<ActionOutcome> {
   const the = SWITCH[kind];
   if (!read.ok) return started.failed(outcomeErrorOf(read.failure));
   if (read.value.accountEnabled === false) {
     return started.succeeded(`${the.already}; nothing changed and nothing is recorded for restore`);
   }
+  const change = { kind: the.recorded, subjectId: id };
+  const unrecorded = await recordIntent(intent, [change], started);
+  if (unrecorded) return unrecorded;
   const patch = await setAccountEnabled(session, kind, id, false);
   return patch.ok
-    ? started.succeeded(`${the.disabled}; recorded for restore`, [
-        { kind: the.recorded, subjectId: id },
-      ])
+    ? started.succeeded(`${the.disabled}; recorded for restore`, [change])
     : started.failed(outcomeErrorOf(patch.failure));
 }
 

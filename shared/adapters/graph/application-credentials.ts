@@ -4,7 +4,7 @@ import type {
   RestorableChange,
 } from '../../domain/containment.ts';
 import type { Clock } from '../../ports/clock.ts';
-import { type StartedAction, startAction } from '../containment-outcome.ts';
+import { recordIntent, type StartedAction, startAction } from '../containment-outcome.ts';
 import { outcomeErrorOf } from './errors.ts';
 import type { GraphTenantSession } from './graph-session.ts';
 
@@ -112,17 +112,7 @@ export async function withIntent(
   started: StartedAction,
   remove: () => Promise<ActionOutcome>,
 ): Promise<ActionOutcome> {
-  try {
-    await request.recordIntent?.(changes);
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    return started.failed({
-      class: 'transient',
-      message: `the intent to remove the credential could not be recorded (${why}); nothing was removed`,
-      retryable: true,
-    });
-  }
-  return remove();
+  return (await recordIntent(request.recordIntent, changes, started)) ?? remove();
 }
 
 export const NOT_BACK =

@@ -58,7 +58,14 @@ export async function containServicePrincipal(
     if (wants('disableAccount')) {
       work.push(
         read.then(async (sp) => [
-          await disableAccount(session, 'servicePrincipal', id, sp, disabling),
+          await disableAccount(
+            session,
+            'servicePrincipal',
+            id,
+            sp,
+            disabling,
+            request.recordIntent,
+          ),
         ]),
       );
     }

@@ -64,7 +64,9 @@ export async function containUser(
     ? reporter.markCompromised(session, 'user', subject.id)
     : undefined;
   const disable = wants('disableAccount')
-    ? (isolate ?? Promise.resolve([])).then(() => disableUser(session, subject.id, clock))
+    ? (isolate ?? Promise.resolve([])).then(() =>
+        disableUser(session, subject.id, clock, request.recordIntent),
+      )
     : undefined;
   const outcomes = [
     ...(revoke ? [await revoke] : []),
@@ -120,6 +122,7 @@ async function disableUser(
   session: GraphTenantSession,
   id: string,
   clock: Clock,
+  intent?: ContainmentRequest['recordIntent'],
 ): Promise<ActionOutcome> {
   const started = startAction(clock, 'disableAccount', id);
   const read = await session.call<{ accountEnabled?: boolean }>({
@@ -128,5 +131,5 @@ async function disableUser(
     path: `/users/${enc(id)}`,
     query: { $select: 'id,accountEnabled' },
   });
-  return disableAccount(session, 'user', id, read, started);
+  return disableAccount(session, 'user', id, read, started, intent);
 }

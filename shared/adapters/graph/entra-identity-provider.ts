@@ -171,9 +171,11 @@ export class EntraIdentityProvider implements IdentityProvider {
         ),
       );
     const applicable = requested.filter((a) => appliesTo(a, kind));
+    // Every call of this containment, retries and waits included, ends by the request's deadline.
+    const bounded = session.withDeadline(request.deadline);
     if (kind === 'user') {
       const result = await containUser(
-        session,
+        bounded,
         request,
         applicable,
         enteredAt,
@@ -183,7 +185,7 @@ export class EntraIdentityProvider implements IdentityProvider {
       return { ...result, outcomes: [...result.outcomes, ...notApplicable] };
     }
     const done = await containServicePrincipal(
-      session,
+      bounded,
       request,
       subject.id,
       applicable,

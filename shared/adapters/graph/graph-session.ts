@@ -9,7 +9,7 @@ import type { TenantCredential } from './config.ts';
 import { CachedTokenCredential, createTenantCredential } from './credentials.ts';
 import { classifyGraphError, type GraphFailure } from './errors.ts';
 import type { GraphOperation } from './permissions.ts';
-import { type GraphRateLimiter, LanePausedError } from './rate-limiter.ts';
+import { DeadlineReachedError, type GraphRateLimiter, LanePausedError } from './rate-limiter.ts';
 import { HttpsTransport, RequestControl } from './transport.ts';
 
 export interface RetryPolicy {
@@ -20,6 +20,9 @@ export interface RetryPolicy {
   /** A Retry-After longer than this is not waited for: the outcome says throttled, retryable. */
   maxDelayMs: number;
 }
+
+/** Kept back from a deadline: the answer still has to reach the caller and be recorded. */
+const DEADLINE_MARGIN_MS = 250;
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 4,
@@ -72,10 +75,23 @@ export class GraphTenantSession {
   readonly #credential: CachedTokenCredential;
   readonly #client: Client;
   readonly #settings: GraphSessionSettings;
+  /** Epoch ms by which every call of this view must have returned. */
+  readonly #deadline: number | undefined;
 
-  constructor(tenant: TenantCredential, settings: GraphSessionSettings) {
+  constructor(
+    tenant: TenantCredential | GraphTenantSession,
+    settings: GraphSessionSettings,
+    deadline?: number,
+  ) {
     this.tenantId = tenant.tenantId;
     this.#settings = settings;
+    this.#deadline = deadline;
+    if (tenant instanceof GraphTenantSession) {
+      // A view of the same signed-in client, bounded by another deadline.
+      this.#credential = tenant.#credential;
+      this.#client = tenant.#client;
+      return;
+    }
     const scope = `${settings.graphBaseUrl}/.default`;
     this.#credential = new CachedTokenCredential(
       createTenantCredential(tenant, scope, settings),
@@ -94,6 +110,17 @@ export class GraphTenantSession {
         new HttpsTransport(settings.agent, settings.requestTimeoutMs),
       ],
     });
+  }
+
+  /** The same session, with every call, retry and wait ending by `deadline` (epoch ms). */
+  withDeadline(deadline: number | undefined): GraphTenantSession {
+    return deadline === undefined ? this : new GraphTenantSession(this, this.#settings, deadline);
+  }
+
+  /** Milliseconds left before the deadline, less the margin; Infinity without one. */
+  #remainingMs(): number {
+    if (this.#deadline === undefined) return Number.POSITIVE_INFINITY;
+    return this.#deadline - DEADLINE_MARGIN_MS - this.#settings.now();
   }
 
   warmUp(): Promise<void> {
@@ -115,6 +142,14 @@ export class GraphTenantSession {
     try {
       for (;;) {
         attempt += 1;
+        if (this.#remainingMs() <= 0) {
+          return {
+            ok: false,
+            failure: deadlineFailure(attempt - 1),
+            attempts: attempt - 1,
+            afterAmbiguous,
+          };
+        }
         if (!(attempt === 1 && spec.firstSlotHeld)) {
           const waiting = this.waitForSlot(lane, markIssued);
           const refused = waiting ? await waiting : undefined;
@@ -143,6 +178,17 @@ export class GraphTenantSession {
             if (lane === 'identityProtection')
               limiter.pauseIdentityProtection(this.tenantId, until);
             else if (lane === 'write') limiter.pauseWrites(this.tenantId, until);
+          }
+          if (delay > this.#remainingMs()) {
+            return {
+              ok: false,
+              failure: {
+                ...deadlineFailure(attempt),
+                message: `${failure.message}; the next attempt (in ${Math.ceil(delay / 1000)} s) would end after the invocation's deadline: left for a later retry`,
+              },
+              attempts: attempt,
+              afterAmbiguous: afterAmbiguous || failure.ambiguous,
+            };
           }
           if (delay > retry.maxDelayMs) {
             return {
@@ -175,17 +221,26 @@ export class GraphTenantSession {
     onQueued?: () => void,
   ): Promise<GraphFailure | undefined> | undefined {
     const { limiter, retry } = this.#settings;
+    const remaining = this.#remainingMs();
+    const maxPause = Math.min(retry.maxDelayMs, remaining);
+    const maxWait = Number.isFinite(remaining) ? remaining : undefined;
     const slot =
       lane === 'write'
-        ? limiter.acquireWrite(this.tenantId, retry.maxDelayMs)
+        ? limiter.acquireWrite(this.tenantId, maxPause, maxWait)
         : lane === 'identityProtection'
-          ? limiter.acquireIdentityProtection(this.tenantId, retry.maxDelayMs)
+          ? limiter.acquireIdentityProtection(this.tenantId, maxPause, maxWait)
           : undefined;
     if (!slot) return undefined;
     onQueued?.();
     return slot.then(
       () => undefined,
       (error: unknown): GraphFailure => {
+        if (error instanceof DeadlineReachedError) {
+          return {
+            ...deadlineFailure(0),
+            message: `${error.message}; not sent, left for a later retry`,
+          };
+        }
         if (!(error instanceof LanePausedError)) throw error;
         return {
           class: 'throttled',
@@ -199,9 +254,16 @@ export class GraphTenantSession {
   }
 
   #send(spec: GraphCall, onSent: () => void): Promise<unknown> {
+    // A request may not outlive the invocation: its timeout is cut to the time left.
+    const remaining = this.#remainingMs();
+    const timeoutMs = Number.isFinite(remaining)
+      ? Math.max(1, Math.min(this.#settings.requestTimeoutMs, remaining))
+      : undefined;
     let request: GraphRequest = this.#client
       .api(spec.path)
-      .middlewareOptions([new RequestControl({ onSent })]);
+      .middlewareOptions([
+        new RequestControl({ onSent, ...(timeoutMs === undefined ? {} : { timeoutMs }) }),
+      ]);
     if (spec.query) request = request.query(spec.query);
     switch (spec.method) {
       case 'GET':
@@ -214,4 +276,17 @@ export class GraphTenantSession {
         return request.delete();
     }
   }
+}
+
+/** The invocation's time ran out: retryable, so the queue redelivers what is left. */
+function deadlineFailure(attempts: number): GraphFailure {
+  return {
+    class: 'deadline',
+    message:
+      attempts === 0
+        ? "the invocation's deadline was reached before the call could be sent"
+        : `the invocation's deadline was reached after ${attempts} attempt(s)`,
+    retryable: true,
+    ambiguous: false,
+  };
 }

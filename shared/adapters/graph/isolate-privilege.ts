@@ -94,7 +94,7 @@ export async function isolateUserPrivilege(
         startAction(clock, 'isolatePrivilege', targetOf(change)).failed(
           {
             class: 'transient',
-            message: `the intent to remove it could not be recorded (${why}); nothing was removed`,
+            message: `the intent could not be recorded in the ledger, so nothing was removed: ${why}`,
             retryable: true,
           },
           [label],

@@ -32,10 +32,16 @@ export class LanePausedError extends Error {
   }
 }
 
+/** The caller's deadline came before a slot did: it was taken out of the queue. */
+export class DeadlineReachedError extends Error {
+  override readonly name = 'DeadlineReachedError';
+}
+
 interface Waiter {
   grant: () => void;
-  refuse: (error: LanePausedError) => void;
+  refuse: (error: Error) => void;
   maxPauseMs: number;
+  expiry?: NodeJS.Timeout;
 }
 
 /** At most `limit` grants in any `windowMs`, granted in FIFO order, one timer for all waiters. */
@@ -57,17 +63,35 @@ class SlidingWindowLane {
   /**
    * undefined when a slot was granted at once; else resolves when one is granted (FIFO). Rejects
    * with LanePausedError when Graph asks the lane to wait longer than `maxPauseMs`, now or while
-   * queued: a caller with a deadline hands its work back instead of waiting past it.
+   * queued: a caller with a deadline hands its work back instead of waiting past it. A waiter
+   * still queued after `maxWaitMs` is refused with DeadlineReachedError.
    */
-  acquire(maxPauseMs = Number.POSITIVE_INFINITY): Promise<void> | undefined {
+  acquire(maxPauseMs = Number.POSITIVE_INFINITY, maxWaitMs?: number): Promise<void> | undefined {
     const paused = this.#pausedForMs();
     if (paused > maxPauseMs) return Promise.reject(new LanePausedError(paused));
     if (this.#waiters.length === 0 && this.#waitMs() === 0) {
       this.#grants.push(this.#now());
       return undefined;
     }
+    if (maxWaitMs !== undefined && maxWaitMs <= 0) {
+      return Promise.reject(new DeadlineReachedError('no write slot before the deadline'));
+    }
     return new Promise((grant, refuse) => {
-      this.#waiters.push({ grant, refuse, maxPauseMs });
+      const waiter: Waiter = { grant, refuse, maxPauseMs };
+      if (maxWaitMs !== undefined && Number.isFinite(maxWaitMs)) {
+        // Leaves the queue at its deadline instead of holding a slot it can no longer use.
+        waiter.expiry = setTimeout(() => {
+          const at = this.#waiters.indexOf(waiter);
+          if (at < 0) return;
+          this.#waiters.splice(at, 1);
+          refuse(
+            new DeadlineReachedError(
+              `no write slot before the deadline (${this.#waiters.length} still queued)`,
+            ),
+          );
+        }, maxWaitMs);
+      }
+      this.#waiters.push(waiter);
       this.#schedule();
     });
   }
@@ -78,6 +102,7 @@ class SlidingWindowLane {
     const paused = this.#pausedForMs();
     for (const waiter of this.#waiters.filter((w) => paused > w.maxPauseMs)) {
       this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+      clearTimeout(waiter.expiry);
       waiter.refuse(new LanePausedError(paused));
     }
   }
@@ -107,7 +132,9 @@ class SlidingWindowLane {
       this.#timer = undefined;
       while (this.#waiters.length > 0 && this.#waitMs() === 0) {
         this.#grants.push(this.#now());
-        this.#waiters.shift()?.grant();
+        const waiter = this.#waiters.shift();
+        clearTimeout(waiter?.expiry);
+        waiter?.grant();
       }
       if (this.#waiters.length > 0) this.#timer = setTimeout(drain, this.#waitMs());
     };
@@ -134,15 +161,23 @@ export class GraphRateLimiter {
    * Before each write to the directory of `tenantId`. undefined: go now, no await needed.
    * Rejects with LanePausedError when Graph asks the tenant to wait longer than `maxPauseMs`.
    */
-  acquireWrite(tenantId: string, maxPauseMs?: number): Promise<void> | undefined {
-    return this.#writeLane(tenantId).acquire(maxPauseMs);
+  acquireWrite(
+    tenantId: string,
+    maxPauseMs?: number,
+    maxWaitMs?: number,
+  ): Promise<void> | undefined {
+    return this.#writeLane(tenantId).acquire(maxPauseMs, maxWaitMs);
   }
 
   /** Before each Identity Protection call (which is a write as well). */
-  acquireIdentityProtection(tenantId: string, maxPauseMs?: number): Promise<void> | undefined {
-    const slot = this.#identityProtectionLane(tenantId).acquire(maxPauseMs);
-    if (slot === undefined) return this.acquireWrite(tenantId, maxPauseMs);
-    return slot.then(() => this.acquireWrite(tenantId, maxPauseMs));
+  acquireIdentityProtection(
+    tenantId: string,
+    maxPauseMs?: number,
+    maxWaitMs?: number,
+  ): Promise<void> | undefined {
+    const slot = this.#identityProtectionLane(tenantId).acquire(maxPauseMs, maxWaitMs);
+    if (slot === undefined) return this.acquireWrite(tenantId, maxPauseMs, maxWaitMs);
+    return slot.then(() => this.acquireWrite(tenantId, maxPauseMs, maxWaitMs));
   }
 
   /** A 429 on a write: hold the tenant's writes until Graph's Retry-After has passed. */

@@ -9,7 +9,11 @@ const ROUTE = /^\/v1\/incidents\/([A-Za-z0-9-]{1,128})\/release\/?$/;
 const text = () => z.string().check(z.minLength(10), z.maxLength(2000));
 // `reason`, the word of every operator decision; `justification`, its older name, stays accepted.
 const releaseBodySchema = z
-  .object({ reason: z.optional(text()), justification: z.optional(text()) })
+  .object({
+    reason: z.optional(text()),
+    justification: z.optional(text()),
+    force: z.optional(z.boolean()),
+  })
   .check(
     z.refine((body) => body.reason !== undefined || body.justification !== undefined, {
       message: 'give the reason for the release',
@@ -18,8 +22,8 @@ const releaseBodySchema = z
   );
 
 /**
- * `POST /v1/incidents/{id}/release` `{"reason": "..."}`: the operator's restore after
- * investigation (IAM auth, the operator's role). `requestedBy` is the authenticated caller.
+ * `POST /v1/incidents/{id}/release` `{"reason": "...", "force"?: true}`: the operator's restore
+ * after investigation (IAM auth, the operator's role). `requestedBy` is the authenticated caller.
  */
 export function createReleaseApi(deps: ReleaseDeps) {
   return async (request: HttpRequest, requestedBy: string): Promise<HttpResponse> => {
@@ -42,14 +46,22 @@ export function createReleaseApi(deps: ReleaseDeps) {
         ...(parsed ? { issues: parsed.error.issues } : {}),
       });
     }
+    const { reason, justification, force } = parsed.value;
     const result = await release(
       {
         incidentId: match[1],
         requestedBy,
-        reason: parsed.value.reason ?? parsed.value.justification ?? '',
+        reason: reason ?? justification ?? '',
+        ...(force ? { force } : {}),
       },
       deps,
     );
-    return json(result.status === 'unknownIncident' ? 404 : 200, result);
+    const status =
+      result.status === 'unknownIncident'
+        ? 404
+        : result.status === 'alreadyReleasing' || result.status === 'ledgerBroken'
+          ? 409
+          : 200;
+    return json(status, result);
   };
 }

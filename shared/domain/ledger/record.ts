@@ -14,6 +14,7 @@ const LEDGER_RECORD_KINDS = [
   'approval.granted', // an operator's approve: who, when, why (reason), which action
   'approval.denied',
   'approval.expired', // nobody decided in time: never acted on later
+  'containment.intent', // write-ahead: what an adapter is about to remove, before it does
   'containment.action',
   'containment.verified',
   'containment.drifted', // watch after containment: what no longer holds (shared/domain/watch.ts)
@@ -21,8 +22,9 @@ const LEDGER_RECORD_KINDS = [
   'ticket.pending',
   'ticket.opened',
   'ticket.failed',
-  'release.requested', // the operator's release: who, when, why (reason)
+  'release.requested', // the operator's release: who, when, why (reason); one per claim
   'restore.action',
+  'release.completed',
   'signal.sent', // a Shared Signals SET delivered (push) or queued (poll) for a receiver
   'signal.failed', // a SET a receiver refused, could not be reached for, or will not get
 ] as const;

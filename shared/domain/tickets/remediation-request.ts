@@ -26,10 +26,15 @@ export interface RemediationRequest {
   incidentId: string;
   ownerRole: OwnerRole;
   owner: OwnerAssignment;
-  /** Untrusted where it came from the detection: adapters escape it for their format. */
-  detection: Detection;
+  /**
+   * Untrusted where it came from the detection: adapters escape it for their format. The bus
+   * message leaves it out (EventBridge's 256 KB): the ticket worker reads it from the ledger.
+   */
+  detection?: Detection;
   /** This owner's failed and undetermined findings. */
   findings: Finding[];
+  /** The bus message left the findings' evidence out: the ticket worker reads it from the ledger. */
+  evidenceInLedger?: boolean;
   containment: ActionOutcome[];
   mode: ResponseMode;
 }
@@ -85,8 +90,9 @@ const remediationRequestSchema = z.object({
   incidentId: z.string().check(z.minLength(1), z.maxLength(128)),
   ownerRole: z.enum(OWNER_ROLES),
   owner: ownerAssignmentSchema,
-  detection: detectionSchema,
+  detection: z.optional(detectionSchema),
   findings: z.array(findingSchema).check(z.maxLength(200)),
+  evidenceInLedger: z.optional(z.boolean()),
   containment: z.array(outcomeSchema).check(z.maxLength(100)),
   mode: z.enum(RESPONSE_MODES),
 });

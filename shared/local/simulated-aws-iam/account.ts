@@ -218,6 +218,25 @@ export class SimulatedIamAccount {
     return { ok: true };
   }
 
+  /** The role's maximum session duration is IAM's default (3600 s): seeds do not set it. */
+  getRole(roleName: string): IamAnswer {
+    const role = this.findRole(roleName);
+    if (!role) return noSuchRole(roleName);
+    return {
+      ok: true,
+      result: {
+        Role: {
+          RoleName: role.roleName,
+          RoleId: role.roleId,
+          Path: role.path,
+          Arn: role.arn,
+          CreateDate: role.createDate,
+          MaxSessionDuration: 3600,
+        },
+      },
+    };
+  }
+
   getRolePolicy(roleName: string, policyName: string): IamAnswer {
     const role = this.findRole(roleName);
     if (!role) return noSuchRole(roleName);

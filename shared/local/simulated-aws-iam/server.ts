@@ -106,6 +106,11 @@ const ACTIONS: Record<string, ActionSpec> = {
     write: true,
     run: (a, p) => a.deleteRolePolicy(str(p.RoleName), str(p.PolicyName)),
   },
+  GetRole: {
+    params: { RoleName: ROLE_NAME },
+    write: false,
+    run: (a, p) => a.getRole(str(p.RoleName)),
+  },
   GetRolePolicy: {
     params: { RoleName: ROLE_NAME, PolicyName: POLICY_NAME },
     write: false,

@@ -38,7 +38,7 @@ const USER = `arn:aws:iam::${ACCOUNT}:user/svc-shipment-export`;
 const KEY = 'AKIAWJ6KQ3XRB7NDL2FE';
 const SSO_ROLE = 'AWSReservedSSO_PowerUserAccess_7c1d2e9f0a3b4c5d';
 const INCIDENT = 'inc-3f9a1c0e5b7d4e2a8c6f0b1d';
-const POLICY = `RevokeOlderSessions-${INCIDENT}`;
+const POLICY = 'RevokeOlderSessions-responder';
 const DETECTED_AT = '2026-03-17T15:11:42.518Z';
 const CONTAINED_AT = new Date('2026-03-17T15:12:07.250Z');
 
@@ -255,8 +255,27 @@ describe('simulated AWS IAM: containment by the real provider', () => {
       justification: 'false positive: the export job runs from a new region',
     });
 
-    expect(only(restoredRole)).toMatchObject({ status: 'succeeded' });
+    // The deny stays unless forced: it blocks only sessions issued before containment.
+    expect(only(restoredRole)).toMatchObject({ status: 'skipped', reason: 'policy' });
     expect(only(restoredUser)).toMatchObject({ status: 'succeeded' });
+    expect(iam.state.inlinePolicyNames(EC2_ROLE)).toEqual([POLICY, 'halvorsen-api-shipments-read']);
+    // Forced, once the role's maximum session (3600 s) has passed since the cut-off.
+    const later = new AwsIamIdentityProvider({
+      client: iam.client(),
+      accountIds: [iam.accountId],
+      mode: 'simulated',
+      clock: { now: () => new Date(CONTAINED_AT.getTime() + 3_601_000) },
+    });
+    const forced = await later.restore({
+      incidentId: INCIDENT,
+      tenantId: ACCOUNT,
+      subject: { type: 'awsPrincipal', id: ROLE_SESSION },
+      changes: role.outcomes.flatMap(restoresOf),
+      requestedBy: 'analyst@halvorsenfreight.example',
+      justification: 'false positive: the instance moved to a new NAT gateway',
+      force: true,
+    });
+    expect(only(forced)).toMatchObject({ status: 'succeeded' });
     expect(iam.state.inlinePolicyNames(EC2_ROLE)).toEqual(['halvorsen-api-shipments-read']);
     expect(iam.state.accessKey('svc-shipment-export', KEY)?.status).toBe('Active');
     expect(iam.state.toSeed()).toEqual(
@@ -295,6 +314,76 @@ describe('simulated AWS IAM: containment by the real provider', () => {
     }
     expect(iam.requests()).toEqual([]);
     expect(iam.state.inlinePolicyNames(EC2_ROLE)).toEqual([POLICY, 'halvorsen-api-shipments-read']);
+  });
+
+  it('keeps one responder policy per role: 20 containments of a role near its quota all succeed', async () => {
+    // Fill the role's inline policy quota (10,240 characters) to within ~500 characters.
+    const filler = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['s3:GetObject'],
+          Resource: [`arn:aws:s3:::${'b'.repeat(9_400)}/*`],
+        },
+      ],
+    });
+    await iam.client().send(
+      new PutRolePolicyCommand({
+        RoleName: EC2_ROLE,
+        PolicyName: 'big-inline',
+        PolicyDocument: filler,
+      }),
+    );
+    const cutoffs: string[] = [];
+    for (let n = 0; n < 20; n++) {
+      const at = new Date(CONTAINED_AT.getTime() + n * 60_000);
+      const responder = new AwsIamIdentityProvider({
+        client: iam.client(),
+        accountIds: [iam.accountId],
+        mode: 'simulated',
+        clock: { now: () => at },
+      });
+      const outcome = only(
+        (
+          await responder.contain({
+            ...request(ROLE_SESSION, ['denyOlderSessions']),
+            incidentId: `inc-${String(n).padStart(24, '0')}`,
+          })
+        ).outcomes,
+      );
+      expect(outcome).toMatchObject({ status: 'succeeded' });
+      cutoffs.push(
+        JSON.parse(iam.state.inlinePolicy(EC2_ROLE, POLICY) ?? '{}').Statement[0].Condition
+          .DateLessThan['aws:TokenIssueTime'],
+      );
+    }
+    expect(iam.state.inlinePolicyNames(EC2_ROLE)).toEqual([
+      POLICY,
+      'big-inline',
+      'halvorsen-api-shipments-read',
+    ]);
+    // The cut-off moved forward with every containment.
+    expect(new Set(cutoffs).size).toBe(20);
+    expect([...cutoffs].sort()).toEqual(cutoffs);
+    // One policy per incident would not have fit: the simulated IAM enforces the quota.
+    let refused: unknown;
+    for (let n = 0; n < 20 && refused === undefined; n++) {
+      refused = await iam
+        .client()
+        .send(
+          new PutRolePolicyCommand({
+            RoleName: EC2_ROLE,
+            PolicyName: `RevokeOlderSessions-inc-${n}`,
+            PolicyDocument: iam.state.inlinePolicy(EC2_ROLE, POLICY) ?? '',
+          }),
+        )
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+    }
+    expect(refused).toMatchObject({ name: 'LimitExceededException' });
   });
 
   it('leaves an IAM Identity Center role alone, which IAM itself would refuse to change', async () => {

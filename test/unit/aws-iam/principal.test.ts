@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   cutoffFor,
-  denyPolicyName,
+  legacyDenyPolicyName,
   readDenyCutoff,
 } from '../../../shared/adapters/aws-iam/policy.ts';
 import { parseAwsPrincipal } from '../../../shared/adapters/aws-iam/principal.ts';
@@ -42,11 +42,13 @@ describe('AWS principal ARNs', () => {
 
 describe('deny-older-sessions policy', () => {
   it('names the policy after the incident, within IAM naming rules', () => {
-    expect(denyPolicyName('inc-3f9a1c0e5b7d4e2a8c6f0b1d')).toBe(
+    expect(legacyDenyPolicyName('inc-3f9a1c0e5b7d4e2a8c6f0b1d')).toBe(
       'RevokeOlderSessions-inc-3f9a1c0e5b7d4e2a8c6f0b1d',
     );
-    expect(denyPolicyName('weird id/with:chars')).toBe('RevokeOlderSessions-weird-id-with-chars');
-    expect(denyPolicyName('x'.repeat(300))).toHaveLength(128);
+    expect(legacyDenyPolicyName('weird id/with:chars')).toBe(
+      'RevokeOlderSessions-weird-id-with-chars',
+    );
+    expect(legacyDenyPolicyName('x'.repeat(300))).toHaveLength(128);
   });
 
   it('rounds the cut-off up to the next whole second', () => {

@@ -1,5 +1,6 @@
 import {
   DeleteRolePolicyCommand,
+  GetRoleCommand,
   GetRolePolicyCommand,
   IAMClient,
   IAMServiceException,
@@ -23,7 +24,8 @@ const ACCOUNT = '418295730164';
 const ROLE_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/halvorsen-api-ec2-role/i-0f42efb95a7c9b7f6`;
 const USER = `arn:aws:iam::${ACCOUNT}:user/svc-shipment-export`;
 const INCIDENT = 'inc-3f9a1c0e5b7d4e2a8c6f0b1d';
-const POLICY = `RevokeOlderSessions-${INCIDENT}`;
+const POLICY = 'RevokeOlderSessions-responder';
+const LEGACY_POLICY = `RevokeOlderSessions-${INCIDENT}`;
 const NOW = new Date('2026-03-17T15:12:07.250Z');
 
 const iam = mockClient(IAMClient);
@@ -416,7 +418,7 @@ describe('AWS IAM verification', () => {
 });
 
 describe('AWS IAM restore', () => {
-  const restore = (subjectId: string, changes: RestorableChange[]) =>
+  const restore = (subjectId: string, changes: RestorableChange[], force = false) =>
     provider.restore({
       incidentId: INCIDENT,
       tenantId: ACCOUNT,
@@ -424,26 +426,77 @@ describe('AWS IAM restore', () => {
       changes,
       requestedBy: 'arn:aws:sts::418295730164:assumed-role/ir-operator/jdoe',
       justification: 'false positive: instance role rotated',
+      ...(force ? { force } : {}),
     });
 
-  it('deletes exactly the recorded inline policy', async () => {
-    iam.on(DeleteRolePolicyCommand).resolves({});
-    const outcomes = await restore(ROLE_SESSION, [
-      { kind: 'awsDenyPolicy', roleName: 'halvorsen-api-ec2-role', policyName: POLICY },
-    ]);
-    expect(iam.commandCalls(DeleteRolePolicyCommand).map((c) => c.args[0].input)).toEqual([
-      { RoleName: 'halvorsen-api-ec2-role', PolicyName: POLICY },
-    ]);
-    expect(outcomes[0]).toMatchObject({ action: 'denyOlderSessions', status: 'succeeded' });
+  const denyDocument = (cutoff: string) =>
+    encodeURIComponent(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Deny',
+            Action: ['*'],
+            Resource: ['*'],
+            Condition: { DateLessThan: { 'aws:TokenIssueTime': cutoff } },
+          },
+        ],
+      }),
+    );
+  const roleOf = (maxSeconds: number) => ({
+    Role: {
+      RoleName: 'halvorsen-api-ec2-role',
+      RoleId: 'AROAEXAMPLE000000000',
+      Path: '/',
+      Arn: `arn:aws:iam::${ACCOUNT}:role/halvorsen-api-ec2-role`,
+      CreateDate: new Date('2025-01-01T00:00:00Z'),
+      MaxSessionDuration: maxSeconds,
+    },
+  });
+  const deny = (policyName = POLICY) => ({
+    kind: 'awsDenyPolicy' as const,
+    roleName: 'halvorsen-api-ec2-role',
+    policyName,
   });
 
-  it('counts an already deleted policy as restored', async () => {
+  it('keeps the deny on release unless forced: removing it would revive a stolen session', async () => {
+    const outcomes = await restore(ROLE_SESSION, [deny()]);
+    expect(outcomes[0]).toMatchObject({
+      action: 'denyOlderSessions',
+      status: 'skipped',
+      reason: 'policy',
+    });
+    expect(iam.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    { cutoff: '2026-03-17T15:12:08Z', maxSeconds: 3600, deleted: false },
+    { cutoff: '2026-03-17T04:00:00Z', maxSeconds: 43_200, deleted: false },
+    { cutoff: '2026-03-17T14:00:00Z', maxSeconds: 3600, deleted: true },
+  ])(
+    'forced, deletes the deny only once the role maximum session has passed (cut-off $cutoff, max $maxSeconds s)',
+    async ({ cutoff, maxSeconds, deleted }) => {
+      iam.on(GetRoleCommand).resolves(roleOf(maxSeconds));
+      iam.on(GetRolePolicyCommand).resolves({
+        RoleName: 'halvorsen-api-ec2-role',
+        PolicyName: POLICY,
+        PolicyDocument: denyDocument(cutoff),
+      });
+      iam.on(DeleteRolePolicyCommand).resolves({});
+      const outcomes = await restore(ROLE_SESSION, [deny()], true);
+      expect(iam.commandCalls(DeleteRolePolicyCommand)).toHaveLength(deleted ? 1 : 0);
+      expect(outcomes[0]).toMatchObject(
+        deleted ? { status: 'succeeded' } : { status: 'failed', error: { class: 'invalid' } },
+      );
+    },
+  );
+
+  it('forced, counts an already deleted policy (of an earlier version, named per incident) as restored', async () => {
+    iam.on(GetRoleCommand).resolves(roleOf(3600));
     iam
-      .on(DeleteRolePolicyCommand)
+      .on(GetRolePolicyCommand)
       .rejects(new NoSuchEntityException({ message: 'not found', $metadata: {} }));
-    const outcomes = await restore(ROLE_SESSION, [
-      { kind: 'awsDenyPolicy', roleName: 'halvorsen-api-ec2-role', policyName: POLICY },
-    ]);
+    const outcomes = await restore(ROLE_SESSION, [deny(LEGACY_POLICY)], true);
     expect(outcomes[0]).toMatchObject({
       status: 'succeeded',
       detail: expect.stringMatching(/already absent/),

@@ -110,10 +110,30 @@ function setup(policy: ContainmentPolicy = defaultContainmentPolicy) {
 }
 
 describe('respond', () => {
-  it('contains before it records or announces anything', async () => {
+  it('contains first, records the detection alongside, and records the rest and announces after', async () => {
     const { deps, calls } = setup();
     await respond({ detection: example('aitm-phished-admin') }, deps);
-    expect(calls).toEqual(['contain', 'verify', 'ledger', 'publish']);
+    expect(calls).toEqual(['contain', 'ledger', 'verify', 'ledger', 'publish']);
+  });
+
+  it('records an intent asked for before contain first yields, after the detection, before the outcome', async () => {
+    const { deps, provider, ledger } = setup();
+    const subjectId = example('aitm-phished-admin').subject.id;
+    provider.contain = (request) => {
+      // Called synchronously, as an adapter with nothing to await before its first removal.
+      const intent = request.recordIntent?.([{ kind: 'accountDisabled', subjectId }]);
+      return (async () => {
+        await intent;
+        return { outcomes: provider.answer(request) };
+      })();
+    };
+    const result = await respond({ detection: example('aitm-phished-admin') }, deps);
+    expect(result.containment.every((line) => line.status !== 'failed')).toBe(true);
+    const steps = ledger.all().map((record) => record.stepKey);
+    expect(steps.slice(0, 2)).toEqual([
+      'detection',
+      `intent:disableAccount:accountDisabled:${subjectId}`,
+    ]);
   });
 
   it('runs exactly the actions the severity policy allows automatically', async () => {
