@@ -164,14 +164,15 @@ const responderContextSchema = z
     /**
      * The Shared Signals transmitter (docs/shared-signals.md): absent, it is not deployed. The
      * management API accepts OAuth bearer tokens from `issuer` for `audience`, checked against
-     * `jwksUri`; `setIssuer` is the SETs' `iss` (default: the API's URL).
+     * `jwksUri`. `publicUrl` (a custom domain mapped onto the API's stage) is the SETs' `iss`
+     * and the base of the endpoints the configuration names (default: the execute-api URL).
      */
     ssfTransmitter: z.optional(
       z.object({
         issuer: z.url({ protocol: /^https$/ }),
         audience: z.string().check(z.minLength(1), z.maxLength(512)),
         jwksUri: z.url({ protocol: /^https$/ }),
-        setIssuer: z.optional(z.url({ protocol: /^https$/ })),
+        publicUrl: z.optional(z.url({ protocol: /^https$/ })),
         defaultSubjects: z._default(z.enum(['ALL', 'NONE']), 'ALL'),
       }),
     ),
