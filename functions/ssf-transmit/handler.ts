@@ -47,6 +47,7 @@ export const handler = async (event: SQSEvent, context: Context) => {
     event,
     (record: SQSRecord) => handleRecord(record, context),
     processor,
-    { context },
+    // Report every failed record rather than throwing: each is redelivered on its own count.
+    { context, throwOnFullBatchFailure: false },
   );
 };
