@@ -19,7 +19,7 @@ const TRANSMIT_TIMEOUT = Duration.seconds(60);
 /** An authorizer's verdict is cached per token this long (tokens are verified, not revoked). */
 const AUTHORIZER_CACHE = Duration.minutes(5);
 
-export type SsfTransmitterConfig = NonNullable<ResponderConfig['ssfTransmitter']>;
+type SsfTransmitterConfig = NonNullable<ResponderConfig['ssfTransmitter']>;
 
 export interface SharedSignalsProps {
   config: ResponderConfig;
