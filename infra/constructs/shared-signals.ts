@@ -131,6 +131,16 @@ export class SharedSignals extends Construct {
       resultsCacheTtl: AUTHORIZER_CACHE,
     });
     this.addRoutes(props.api);
+    // The authorizer's refusal in RFC 6750 terms, as the management API itself answers it.
+    props.api.addGatewayResponse('BearerTokenRefused', {
+      type: apigateway.ResponseType.UNAUTHORIZED,
+      statusCode: '401',
+      responseHeaders: { 'WWW-Authenticate': `'Bearer error="invalid_token"'` },
+      templates: {
+        'application/json':
+          '{"error":"invalid_token","description":"a valid bearer token is required"}',
+      },
+    });
   }
 
   /**

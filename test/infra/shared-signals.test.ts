@@ -129,6 +129,19 @@ describe('Shared Signals transmitter in the stack', () => {
     );
   });
 
+  it('answers a refused token with 401 and an RFC 6750 WWW-Authenticate challenge', () => {
+    const responses = resources('AWS::ApiGateway::GatewayResponse').filter(
+      ([, r]) => r.Properties.ResponseType === 'UNAUTHORIZED',
+    );
+    expect(responses).toHaveLength(1);
+    expect((responses[0] as [string, CfnResource])[1].Properties).toMatchObject({
+      StatusCode: '401',
+      ResponseParameters: {
+        'gatewayresponse.header.WWW-Authenticate': `'Bearer error="invalid_token"'`,
+      },
+    });
+  });
+
   it('verifies tokens against the configured issuer, audience and keys', () => {
     const [, fn] = resources('AWS::Lambda::Function').find(([id]) =>
       id.startsWith('SharedSignalsAuthorizer'),
