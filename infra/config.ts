@@ -176,6 +176,21 @@ const responderContextSchema = z
           ),
         ),
     ),
+    /**
+     * The Shared Signals transmitter (docs/shared-signals.md): absent, it is not deployed. The
+     * management API accepts OAuth bearer tokens from `issuer` for `audience`, checked against
+     * `jwksUri`. `publicUrl` (a custom domain mapped onto the API's stage) is the SETs' `iss`
+     * and the base of the endpoints the configuration names (default: the execute-api URL).
+     */
+    ssfTransmitter: z.optional(
+      z.object({
+        issuer: z.url({ protocol: /^https$/ }),
+        audience: z.string().check(z.minLength(1), z.maxLength(512)),
+        jwksUri: z.url({ protocol: /^https$/ }),
+        publicUrl: z.optional(z.url({ protocol: /^https$/ })),
+        defaultSubjects: z._default(z.enum(['ALL', 'NONE']), 'ALL'),
+      }),
+    ),
   })
   .check(
     z.refine((c) => !(c.alarmEmail && c.alarmTopicArn), {
@@ -259,7 +274,7 @@ const INTEGER_KEYS: ReadonlySet<string> = new Set([
   'checkpointRetentionDays',
 ]);
 /** Arrays of objects: only JSON makes sense on the command line. */
-const JSON_KEYS: ReadonlySet<string> = new Set(['ssfTransmitters']);
+const JSON_KEYS: ReadonlySet<string> = new Set(['ssfTransmitters', 'ssfTransmitter']);
 
 /** `cdk synth -c key=value` passes strings: accept JSON arrays, comma lists and integers there. */
 function fromCommandLine(key: string, value: unknown): unknown {

@@ -12,6 +12,7 @@ import { LedgerTable } from './constructs/ledger-table.ts';
 import { Observability } from './constructs/observability.ts';
 import { OperatorApi } from './constructs/operator-api.ts';
 import type { ResponderFunction } from './constructs/responder-function.ts';
+import { SharedSignals } from './constructs/shared-signals.ts';
 import { Tickets } from './constructs/tickets.ts';
 
 export interface RevocationResponderStackProps extends StackProps {
@@ -33,6 +34,8 @@ export class RevocationResponderStack extends Stack {
   readonly auditorApi: AuditorApi;
   readonly operatorApi: OperatorApi;
   readonly observability: Observability;
+  /** Only when the ssfTransmitter context is set. */
+  readonly sharedSignals?: SharedSignals;
   readonly functions: Record<string, ResponderFunction>;
 
   constructor(scope: Construct, id: string, props: RevocationResponderStackProps) {
@@ -134,6 +137,24 @@ export class RevocationResponderStack extends Stack {
       checkpoint: this.checkpoint.checkpoint,
       watchContainment: watch,
     };
+    if (config.ssfTransmitter) {
+      this.sharedSignals = new SharedSignals(this, 'SharedSignals', {
+        config,
+        transmitter: config.ssfTransmitter,
+        embeddedConfig,
+        dataKey,
+        api: this.intake.api,
+        state: this.containment.state,
+        ledger: this.ledger,
+        bus,
+      });
+      const { transmit, ssfApi, authorizerFunction } = this.sharedSignals;
+      Object.assign(this.functions, {
+        ssfTransmit: transmit,
+        ssfApi,
+        ssfAuthorizer: authorizerFunction,
+      });
+    }
     // Every function records in (or reads) the ledger; the rest of each environment is set
     // next to the grant it goes with.
     for (const fn of Object.values(this.functions)) {
@@ -142,6 +163,8 @@ export class RevocationResponderStack extends Stack {
 
     const { observability } = this;
     observability.watchDeadLetterQueue('Respond', this.containment.respondQueue.deadLetterQueue);
+    if (this.sharedSignals)
+      observability.watchDeadLetterQueue('SharedSignals', this.sharedSignals.work.deadLetterQueue);
     observability.watchDeadLetterQueue('Tickets', this.tickets.work.deadLetterQueue);
     observability.watchRespond(respond);
     observability.watchCheckpoint(this.checkpoint.checkpoint);

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { tracer } from '../observability.ts';
 
@@ -26,3 +27,4 @@ export const eventBridgeClient = /* @__PURE__ */ lazy(() =>
 );
 export const sqsClient = /* @__PURE__ */ lazy(() => tracer.captureAWSv3Client(new SQSClient({})));
 export const iamClient = /* @__PURE__ */ lazy(() => tracer.captureAWSv3Client(new IAMClient({})));
+export const kmsClient = /* @__PURE__ */ lazy(() => tracer.captureAWSv3Client(new KMSClient({})));

@@ -3,6 +3,7 @@ import {
   dynamoDbClient,
   eventBridgeClient,
   iamClient,
+  kmsClient,
   sqsClient,
 } from '../adapters/aws-clients.ts';
 import { AwsIamIdentityProvider } from '../adapters/aws-iam/provider.ts';
@@ -17,9 +18,13 @@ import { EntraIdentityProvider } from '../adapters/graph/entra-identity-provider
 import { GraphProtectedIdentityResolver } from '../adapters/graph/protected-identity-resolver.ts';
 import { limitsForShare } from '../adapters/graph/rate-limiter.ts';
 import type { IntakeApiOptions } from '../adapters/http/intake-api.ts';
+import type { SsfApiDeps } from '../adapters/http/ssf-api.ts';
 import { redactingLog } from '../adapters/logging.ts';
 import { SecretsManagerSecretSource } from '../adapters/secrets-manager.ts';
 import { respondQueueSender } from '../adapters/sqs/respond-queue.ts';
+import { DynamoDbStreamStore } from '../adapters/ssf/dynamodb-stream-store.ts';
+import { kmsSetSigner } from '../adapters/ssf/kms-signer.ts';
+import { HttpSetPusher } from '../adapters/ssf/push.ts';
 import { TicketSystems } from '../adapters/tickets/resolver.ts';
 import { embeddedConfig, type LambdaEnv, lambdaEnv } from '../config/lambda-env.ts';
 import { ssfTransmittersFrom } from '../config/ssf-transmitters.ts';
@@ -37,6 +42,7 @@ import type { DecisionDeps } from '../use-cases/approve.ts';
 import type { OpenTicketsDeps } from '../use-cases/open-tickets.ts';
 import type { ReleaseDeps } from '../use-cases/release.ts';
 import { type RespondInput, type RespondResult, respond } from '../use-cases/respond.ts';
+import type { TransmitDeps } from '../use-cases/ssf-transmit.ts';
 import type { WatchDeps } from '../use-cases/watch-containment.ts';
 
 /**
@@ -297,4 +303,30 @@ export async function openTicketsDeps(
     clock: systemClock,
     sla: embeddedConfig().ticketSla,
   };
+}
+
+/**
+ * The Shared Signals transmitter (the `ssf-transmit` function, and the management API's own
+ * deliveries): streams on the state table, SETs signed by the KMS key, RFC 8935 push.
+ * `deadline` is set per invocation.
+ */
+export function ssfTransmitDeps(
+  env: NodeJS.ProcessEnv = process.env,
+): Omit<TransmitDeps, 'deadline'> {
+  const config = lambdaEnv(env, ['STATE_TABLE_NAME', 'SSF_SIGNING_KEY_ID', 'SSF_ISSUER']);
+  return {
+    ledger: ledgerFor(env),
+    streams: new DynamoDbStreamStore(dynamoDbClient(), config.STATE_TABLE_NAME),
+    signer: kmsSetSigner(kmsClient(), config.SSF_SIGNING_KEY_ID),
+    pusher: new HttpSetPusher(),
+    clock: systemClock,
+    defaultSubjects: config.SSF_DEFAULT_SUBJECTS,
+    issuer: config.SSF_ISSUER,
+  };
+}
+
+/** What the management API needs besides the caller (API Gateway's authorizer names it). */
+export function ssfApiDeps(env: NodeJS.ProcessEnv = process.env): Omit<SsfApiDeps, 'authorize'> {
+  const config = lambdaEnv(env, ['SSF_BASE_URL']);
+  return { ...ssfTransmitDeps(env), baseUrl: config.SSF_BASE_URL };
 }

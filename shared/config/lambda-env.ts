@@ -62,6 +62,15 @@ const lambdaEnvSchema = z.object({
   CHECKPOINT_BUCKET_NAME: z.optional(name()),
   /** JSON array of SSF transmitter configurations (shared/config/ssf-transmitters.ts). */
   SSF_TRANSMITTERS: z.optional(z.string().check(z.maxLength(3500))),
+  /** The Shared Signals transmitter: its KMS signing key, SETs' `iss`, the API's public URL. */
+  SSF_SIGNING_KEY_ID: z.optional(name()),
+  SSF_ISSUER: z.optional(z.url({ protocol: /^https$/ })),
+  SSF_BASE_URL: z.optional(z.url({ protocol: /^https$/ })),
+  SSF_DEFAULT_SUBJECTS: z._default(z.enum(['ALL', 'NONE']), 'ALL'),
+  /** Where receivers' OAuth bearer tokens come from (the management API's authorizer). */
+  SSF_TOKEN_ISSUER: z.optional(z.url({ protocol: /^https$/ })),
+  SSF_TOKEN_AUDIENCE: z.optional(name()),
+  SSF_TOKEN_JWKS_URI: z.optional(z.url({ protocol: /^https$/ })),
 });
 
 export type LambdaEnv = z.infer<typeof lambdaEnvSchema>;

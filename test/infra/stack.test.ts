@@ -24,8 +24,10 @@ import {
   type PolicyStatement,
   refersTo,
   resourcesOf,
+  SSF_TRANSMITTER_CONTEXT,
   statementsOfRole,
   synthesizeDefaultStack,
+  synthesizeStack,
 } from './support.ts';
 
 // The stack as cdk.json configures it, synthesized once for this file (cdk-nag checks included).
@@ -42,6 +44,9 @@ const ids = {
 };
 const roles: Record<string, string> = {};
 const functions: Record<string, string> = {};
+// The Shared Signals transmitter's functions exist only with the ssfTransmitter context.
+let ssfTemplate: Template;
+const ssfFunctions: Record<string, string> = {};
 
 beforeAll(() => {
   ({ template } = synthesizeDefaultStack());
@@ -73,6 +78,15 @@ beforeAll(() => {
   for (const [name, prefix] of Object.entries(names)) {
     functions[name] = logicalIdOf(template, 'AWS::Lambda::Function', prefix);
     roles[name] = logicalIdOf(template, 'AWS::IAM::Role', `${prefix}Role`);
+  }
+  ({ template: ssfTemplate } = synthesizeStack({ ssfTransmitter: SSF_TRANSMITTER_CONTEXT }));
+  const ssfNames = {
+    ssfTransmit: 'SharedSignalsTransmit',
+    ssfApi: 'SharedSignalsApi',
+    ssfAuthorizer: 'SharedSignalsAuthorizer',
+  };
+  for (const [name, prefix] of Object.entries(ssfNames)) {
+    ssfFunctions[name] = logicalIdOf(ssfTemplate, 'AWS::Lambda::Function', prefix);
   }
 });
 
@@ -701,6 +715,23 @@ describe('function environments', () => {
       'RESPONDER_ACCOUNT_ID',
       'WATCH_INTERVAL_MINUTES',
     ],
+    // ssfTransmitDeps: ['STATE_TABLE_NAME', 'SSF_SIGNING_KEY_ID', 'SSF_ISSUER']; ledgerFor.
+    ssfTransmit: ['LEDGER_TABLE_NAME', 'STATE_TABLE_NAME', 'SSF_SIGNING_KEY_ID', 'SSF_ISSUER'],
+    // ssfApiDeps: ssfTransmitDeps and ['SSF_BASE_URL'].
+    ssfApi: [
+      'LEDGER_TABLE_NAME',
+      'STATE_TABLE_NAME',
+      'SSF_SIGNING_KEY_ID',
+      'SSF_ISSUER',
+      'SSF_BASE_URL',
+    ],
+    // handler: the token issuer, audience and keys (lambdaEnv's schema requires the ledger's name).
+    ssfAuthorizer: [
+      'LEDGER_TABLE_NAME',
+      'SSF_TOKEN_ISSUER',
+      'SSF_TOKEN_AUDIENCE',
+      'SSF_TOKEN_JWKS_URI',
+    ],
   };
 
   /** The variables the functions read: lambda-env.ts's schema, Powertools and Node's own. */
@@ -723,6 +754,13 @@ describe('function environments', () => {
     'SSF_TRANSMITTERS',
     'CHECKPOINT_SIGNING_KEY_ID',
     'CHECKPOINT_BUCKET_NAME',
+    'SSF_SIGNING_KEY_ID',
+    'SSF_ISSUER',
+    'SSF_BASE_URL',
+    'SSF_DEFAULT_SUBJECTS',
+    'SSF_TOKEN_ISSUER',
+    'SSF_TOKEN_AUDIENCE',
+    'SSF_TOKEN_JWKS_URI',
     'RESPONDER_ACCOUNT_ID',
     'POWERTOOLS_SERVICE_NAME',
     'POWERTOOLS_METRICS_NAMESPACE',
@@ -731,16 +769,25 @@ describe('function environments', () => {
 
   /** The environment as Lambda will see it: deploy-time references become placeholder text. */
   function deployed(name: string): Record<string, string> {
+    const ssfId = ssfFunctions[name];
+    const env = ssfId
+      ? environmentOf(ssfTemplate, ssfId)
+      : environmentOf(template, functions[name] as string);
     return Object.fromEntries(
-      Object.entries(environmentOf(template, functions[name] as string)).map(([key, value]) => [
+      Object.entries(env).map(([key, value]) => [
         key,
-        typeof value === 'string' ? value : `resolved-at-deploy-${key}`,
+        // A URL, so variables that must be URLs (the API's own) are checked as such.
+        typeof value === 'string' ? value : `https://resolved-at-deploy.example/${key}`,
       ]),
     );
   }
 
-  it('covers every function of the stack', () => {
-    expect(Object.keys(REQUIRED).sort()).toEqual(Object.keys(functions).sort());
+  it('covers every function of the stack, the Shared Signals transmitter included', () => {
+    const all = [...Object.keys(functions), ...Object.keys(ssfFunctions)];
+    expect(Object.keys(REQUIRED).sort()).toEqual(all.sort());
+    expect(Object.keys(ssfTemplate.findResources('AWS::Lambda::Function'))).toHaveLength(
+      all.length,
+    );
   });
 
   it.each(Object.entries(REQUIRED))('sets every variable %s requires, non-empty', (name, vars) => {
@@ -757,7 +804,7 @@ describe('function environments', () => {
   );
 
   it('sets no variable that no function reads (a renamed setting would pass silently)', () => {
-    for (const name of Object.keys(functions)) {
+    for (const name of Object.keys(REQUIRED)) {
       const unknown = Object.keys(deployed(name)).filter((key) => !KNOWN.has(key));
       expect(unknown, name).toEqual([]);
     }

@@ -33,6 +33,13 @@ export function synthesizeStack(overrides: Record<string, unknown> = {}): Synthe
   return { app, stack, template: Template.fromStack(stack) };
 }
 
+/** An `ssfTransmitter` context that deploys the Shared Signals transmitter. */
+export const SSF_TRANSMITTER_CONTEXT = {
+  issuer: 'https://idp.example.com/oauth2/default',
+  audience: 'api://revocation-responder-ssf',
+  jwksUri: 'https://idp.example.com/oauth2/default/v1/keys',
+};
+
 let defaultStack: Synthesized | undefined;
 
 /**
