@@ -158,5 +158,9 @@ function changeKey(change: RestorableChange): string {
       return `pimGroup:${change.instanceId}`;
     case 'credentialRemoved':
       return `credential:${change.ownerId}:${change.keyId}`;
+    case 'oktaRoleAssignment':
+      return `oktaRole:${change.userId}:${change.assignmentId}`;
+    case 'oktaUserSuspended':
+      return `oktaSuspended:${change.userId}`;
   }
 }
