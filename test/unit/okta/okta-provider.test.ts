@@ -1,12 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OktaIdentityProvider } from '../../../shared/adapters/okta/provider.ts';
 import type { ContainmentRequest, RestorableChange } from '../../../shared/domain/containment.ts';
 import {
   createSimulatedOktaProvider,
+  OKTA_DEMO_SEED_PATH,
   type SimulatedOkta,
   startSimulatedOkta,
 } from '../../../shared/local/simulated-okta/okta.ts';
-import type { OktaSeedInput } from '../../../shared/local/simulated-okta/seed.ts';
+import { type OktaSeedInput, parseOktaSeed } from '../../../shared/local/simulated-okta/seed.ts';
+import {
+  OKTA_SEED_SCHEMA_PATH,
+  oktaSeedJsonSchemaText,
+} from '../../../shared/local/write-seed-schemas.ts';
 
 const MARIA = '00unncgl0k9KaBdRpL3L';
 const ORG = 'halvorsen-freight';
@@ -245,5 +251,23 @@ describe('Okta identity provider against the simulated org (HTTPS)', () => {
   it('answers noCredentials for an org it holds no credentials for', async () => {
     const [outcome] = (await provider.contain(request({ tenantId: 'other-org' }))).outcomes;
     expect(outcome?.status === 'skipped' && outcome.reason).toBe('noCredentials');
+  });
+});
+
+describe('simulated Okta org seed', () => {
+  it('checked-in seed.schema.json is generated from the seed schema', () => {
+    expect(readFileSync(OKTA_SEED_SCHEMA_PATH, 'utf8')).toBe(oktaSeedJsonSchemaText());
+  });
+
+  it('the demo seed parses and holds the user of the Okta fixtures', () => {
+    const parsed = parseOktaSeed(JSON.parse(readFileSync(OKTA_DEMO_SEED_PATH, 'utf8')));
+    expect(parsed.ok && parsed.value.users.map((u) => u.id)).toContain(MARIA);
+    expect(parsed.ok && parsed.value.org.name).toBe(ORG);
+  });
+
+  it('a seed user with a malformed id is refused naming the field', () => {
+    const bad = { ...seed(), users: [{ ...seed().users?.[0], id: 'maria' }] };
+    const parsed = parseOktaSeed(bad);
+    expect(!parsed.ok && parsed.error.message).toMatch(/users\[0\]\.id/);
   });
 });
