@@ -17,7 +17,7 @@ const EXAMPLES: Record<string, string> = {
   // The partner's technician lives in the partner's tenant: revocation answers 404 here, and
   // isolating privilege finds no role assignment to remove.
   'partner-session': 'partiallyContained',
-  // No Okta credentials in local mode: recorded, not acted on.
+  // An Okta org (halvorsen-freight.okta.example) the simulated org does not cover: recorded, not acted on.
   'shared-admin-legacy-sso': 'notCovered',
   'workload-credential-exposed': 'contained',
 };
