@@ -141,6 +141,7 @@ export class RevocationResponderStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.intake.api.url });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     new CfnOutput(this, 'GraphSecretArn', { value: this.containment.graphSecret.secretArn });
+    new CfnOutput(this, 'OktaSecretArn', { value: this.containment.oktaSecret.secretArn });
     new CfnOutput(this, 'TicketSecretArn', { value: this.tickets.ticketSecret.secretArn });
     new CfnOutput(this, 'AuditorRoleArn', { value: this.auditorApi.auditorRole.roleArn });
     new CfnOutput(this, 'ReleaseOperatorRoleArn', {

@@ -40,6 +40,7 @@ export interface ContainmentProps {
 export class Containment extends Construct {
   readonly state: StateTable;
   readonly graphSecret: secretsmanager.Secret;
+  readonly oktaSecret: secretsmanager.Secret;
   readonly respondQueue: WorkQueue;
   readonly respond: ResponderFunction;
   readonly release: ResponderFunction;
@@ -62,6 +63,19 @@ export class Containment extends Construct {
       'AwsSolutions-SMG4',
       'The Graph client secret or certificate is issued and rotated in Entra ID, then put here by the operator; a Secrets Manager rotation Lambda cannot mint Entra credentials.',
     );
+
+    this.oktaSecret = new secretsmanager.Secret(this, 'OktaCredentials', {
+      description:
+        'Okta service-app credentials per org: {"orgs":[{"tenantId","orgUrl","clientId","privateKey","keyId"}]} (or "apiToken" as the fallback). Put the value after deploy.',
+      encryptionKey: dataKey,
+    });
+    acknowledgeNag(
+      this.oktaSecret,
+      'AwsSolutions-SMG4',
+      "The Okta service app's key pair is registered in Okta, then put here by the operator; a Secrets Manager rotation Lambda cannot register keys in Okta.",
+    );
+    // Only respond and release act on Okta users: the watch does not get this variable.
+    const oktaEnvironment = { OKTA_SECRET_ARN: this.oktaSecret.secretArn };
 
     this.respondQueue = new WorkQueue(this, 'RespondQueue', {
       encryptionKey: dataKey,
@@ -91,7 +105,11 @@ export class Containment extends Construct {
       memorySize: 512,
       timeout: RESPOND_TIMEOUT,
       // The normalizer refuses native detections from other sources (defence in depth).
-      environment: { ...actorEnvironment, TRUSTED_EVENT_SOURCES: config.trustedSources.join(',') },
+      environment: {
+        ...actorEnvironment,
+        ...oktaEnvironment,
+        TRUSTED_EVENT_SOURCES: config.trustedSources.join(','),
+      },
     });
     this.respond.addEventSource(
       new SqsEventSource(this.respondQueue.queue, {
@@ -109,12 +127,13 @@ export class Containment extends Construct {
       logRetentionDays: config.logRetentionDays,
       // Called through API Gateway, which stops waiting at 29 seconds.
       timeout: Duration.seconds(28),
-      environment: actorEnvironment,
+      environment: { ...actorEnvironment, ...oktaEnvironment },
     });
 
     const actors = [this.respond, this.release];
     for (const fn of actors) {
       this.graphSecret.grantRead(fn);
+      this.oktaSecret.grantRead(fn);
       this.state.grantStateAccess(fn);
       ledger.grantAppend(fn);
       grantAwsIamContainment(fn, actors);

@@ -30,6 +30,8 @@ const lambdaEnvSchema = z.object({
   STATE_TABLE_NAME: z.optional(name()),
   EVENT_BUS_NAME: z.optional(name()),
   GRAPH_SECRET_ARN: z.optional(name()),
+  /** Okta service-app credentials per org (respond and release only). */
+  OKTA_SECRET_ARN: z.optional(name()),
   GRAPH_BASE_URL: z._default(z.url({ protocol: /^https$/ }), 'https://graph.microsoft.com'),
   ENTRA_AUTHORITY_HOST: z._default(
     z.url({ protocol: /^https$/ }),

@@ -38,6 +38,7 @@ const ids = {
   bus: '',
   ledger: '',
   graphSecret: '',
+  oktaSecret: '',
   ticketSecret: '',
   pageTokenSecret: '',
 };
@@ -56,6 +57,11 @@ beforeAll(() => {
     template,
     'AWS::SecretsManager::Secret',
     'ContainmentGraphCredentials',
+  );
+  ids.oktaSecret = logicalIdOf(
+    template,
+    'AWS::SecretsManager::Secret',
+    'ContainmentOktaCredentials',
   );
   ids.ticketSecret = logicalIdOf(
     template,
@@ -316,6 +322,7 @@ describe('IAM least privilege', () => {
         .filter((name) => allows(roleStatements(name), 'secretsmanager:GetSecretValue', secretId))
         .sort();
     expect(readers(ids.graphSecret)).toEqual(['release', 'respond', 'watchContainment']);
+    expect(readers(ids.oktaSecret)).toEqual(['release', 'respond']);
     expect(readers(ids.ticketSecret)).toEqual(['openTickets']);
     expect(readers(ids.pageTokenSecret)).toEqual(['ledgerApi']);
   });
@@ -613,6 +620,7 @@ describe('Lambda defaults', () => {
         .sort();
     const actors = ['release', 'respond', 'watchContainment'];
     expect(holders('GRAPH_SECRET_ARN')).toEqual(actors);
+    expect(holders('OKTA_SECRET_ARN')).toEqual(['release', 'respond']);
     expect(holders('GRAPH_BASE_URL')).toEqual(actors);
     expect(holders('RESPONDER_ACCOUNT_ID')).toEqual(actors);
     // Graph pacing: each of maxConcurrency (default 10) respond instances takes a tenth.
@@ -695,6 +703,7 @@ describe('function environments', () => {
     'STATE_TABLE_NAME',
     'EVENT_BUS_NAME',
     'GRAPH_SECRET_ARN',
+    'OKTA_SECRET_ARN',
     'GRAPH_BASE_URL',
     'ENTRA_AUTHORITY_HOST',
     'ENTRA_TENANT_IDS',
