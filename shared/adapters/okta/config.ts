@@ -57,7 +57,7 @@ export function parseOktaConfig(input: unknown): OktaConfig {
 }
 
 /** `quillonbio` for https://quillonbio.okta.com (contract section 8). */
-export function defaultTenantId(orgUrl: string): string {
+function defaultTenantId(orgUrl: string): string {
   return new URL(orgUrl).hostname.split('.')[0] ?? '';
 }
 

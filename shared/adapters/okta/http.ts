@@ -12,7 +12,7 @@ export interface HttpAnswer {
   body: string;
 }
 
-export class OktaNetworkError extends Error {
+class OktaNetworkError extends Error {
   override readonly name = 'OktaNetworkError';
 }
 

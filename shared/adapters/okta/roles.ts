@@ -15,7 +15,7 @@ import type { OktaOrgSession } from './session.ts';
  * user and are reported as remaining, naming the group.
  */
 
-export interface OktaRole {
+interface OktaRole {
   id: string;
   type: string;
   label?: string;
@@ -31,7 +31,7 @@ type OktaRoleChange = Extract<RestorableChange, { kind: 'oktaRoleAssignment' }>;
 
 const enc = encodeURIComponent;
 
-export function listRoles(session: OktaOrgSession, userId: string, deadline?: number) {
+function listRoles(session: OktaOrgSession, userId: string, deadline?: number) {
   return session.call<OktaRole[]>({
     operation: 'listUserRoles',
     method: 'GET',
