@@ -109,7 +109,8 @@ describe('local mode', () => {
     // Confirmed compromised (critical): disabled and stripped of its client secret.
     [SERVICE_PRINCIPAL_RISK, 'contained'],
     ['test/fixtures/native/eventbridge-session-compromise.json', undefined],
-    ['test/fixtures/okta/session-context-change.json', 'notCovered'],
+    // Okta detections act on the simulated Okta org (test/integration/local/okta-local.test.ts).
+    ['test/fixtures/okta/session-context-change.json', 'contained'],
     // AWS detections act on the simulated IAM; the tests below say what each one did there.
     [EXFILTRATION, 'contained'],
     [IDENTITY_CENTER_SESSION, undefined],
