@@ -215,8 +215,9 @@ export class OktaIdentityProvider implements IdentityProvider {
       };
     }
     const privilege = await checkRoles(session, read.value.id);
+    // Confirmed: the user and its admin roles read back. Okta has no session timestamp to read.
     return {
-      verified: true,
+      verified: privilege.unknown.length === 0,
       detail: `user ${read.value.id} read back: status ${read.value.status}; ${privilege.detail}. Okta exposes no per-user session timestamp: the revoke's 204 is its confirmation`,
       checkedAt,
       privilege,
