@@ -180,6 +180,7 @@ export class RevocationResponderStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName });
     const graphSecret = this.containment.graphSecret;
     if (graphSecret) new CfnOutput(this, 'GraphSecretArn', { value: graphSecret.secretArn });
+    new CfnOutput(this, 'OktaSecretArn', { value: this.containment.oktaSecret.secretArn });
     new CfnOutput(this, 'TicketSecretArn', { value: this.tickets.ticketSecret.secretArn });
     new CfnOutput(this, 'AuditorRoleArn', { value: this.auditorApi.auditorRole.roleArn });
     new CfnOutput(this, 'ReleaseOperatorRoleArn', {

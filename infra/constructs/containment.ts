@@ -48,6 +48,7 @@ export class Containment extends Construct {
   readonly state: StateTable;
   /** Only with `graphCredential: secret`; the federated credential stores nothing. */
   readonly graphSecret: secretsmanager.Secret | undefined;
+  readonly oktaSecret: secretsmanager.Secret;
   readonly respondQueue: WorkQueue;
   readonly respond: ResponderFunction;
   readonly release: ResponderFunction;
@@ -75,6 +76,19 @@ export class Containment extends Construct {
         'The Graph client secret or certificate is issued and rotated in Entra ID, then put here by the operator; a Secrets Manager rotation Lambda cannot mint Entra credentials.',
       );
     }
+
+    this.oktaSecret = new secretsmanager.Secret(this, 'OktaCredentials', {
+      description:
+        'Okta service-app credentials per org: {"orgs":[{"tenantId","orgUrl","clientId","privateKey","keyId"}]} (or "apiToken" as the fallback). Put the value after deploy.',
+      encryptionKey: dataKey,
+    });
+    acknowledgeNag(
+      this.oktaSecret,
+      'AwsSolutions-SMG4',
+      "The Okta service app's key pair is registered in Okta, then put here by the operator; a Secrets Manager rotation Lambda cannot register keys in Okta.",
+    );
+    // Only respond and release act on Okta users: the watch does not get this variable.
+    const oktaEnvironment = { OKTA_SECRET_ARN: this.oktaSecret.secretArn };
 
     this.respondQueue = new WorkQueue(this, 'RespondQueue', {
       encryptionKey: dataKey,
@@ -112,7 +126,11 @@ export class Containment extends Construct {
       nodeOptions: '--max-old-space-size=128 --max-semi-space-size=16',
       timeout: RESPOND_TIMEOUT,
       // The normalizer refuses native detections from other sources (defence in depth).
-      environment: { ...actorEnvironment, TRUSTED_EVENT_SOURCES: config.trustedSources.join(',') },
+      environment: {
+        ...actorEnvironment,
+        ...oktaEnvironment,
+        TRUSTED_EVENT_SOURCES: config.trustedSources.join(','),
+      },
     });
     // Opt-in provisioned concurrency: the queue then invokes an alias with warm instances.
     const respondTarget =
@@ -137,13 +155,14 @@ export class Containment extends Construct {
       logRetentionDays: config.logRetentionDays,
       // Called through API Gateway, which stops waiting at 29 seconds.
       timeout: Duration.seconds(28),
-      environment: actorEnvironment,
+      environment: { ...actorEnvironment, ...oktaEnvironment },
       ...(federated ? { wildcardReason: FEDERATED_WILDCARD_REASON } : {}),
     });
 
     const actors = [this.respond, this.release];
     for (const fn of actors) {
       this.grantGraphCredential(fn);
+      this.oktaSecret.grantRead(fn);
       this.state.grantStateAccess(fn);
       ledger.grantAppend(fn);
       grantAwsIamContainment(fn, actors);

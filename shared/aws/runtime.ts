@@ -20,6 +20,8 @@ import { limitsForShare } from '../adapters/graph/rate-limiter.ts';
 import type { IntakeApiOptions } from '../adapters/http/intake-api.ts';
 import type { SsfApiDeps } from '../adapters/http/ssf-api.ts';
 import { redactingLog } from '../adapters/logging.ts';
+import { parseOktaConfig } from '../adapters/okta/config.ts';
+import { OktaIdentityProvider } from '../adapters/okta/provider.ts';
 import { SecretsManagerSecretSource } from '../adapters/secrets-manager.ts';
 import { respondQueueSender } from '../adapters/sqs/respond-queue.ts';
 import { DynamoDbStreamStore } from '../adapters/ssf/dynamodb-stream-store.ts';
@@ -120,6 +122,7 @@ async function identityProviders(
     });
     await protectedIdentities.refresh();
   }
+  const okta = await oktaProvider(env, secrets, secretValues);
   const accountId = process.env.RESPONDER_ACCOUNT_ID;
   const aws = accountId
     ? new AwsIamIdentityProvider({
@@ -133,8 +136,33 @@ async function identityProviders(
       ? entra
       : detection.tenant.provider === 'aws'
         ? aws
-        : undefined;
+        : okta;
   return { providerFor, ...(protectedIdentities ? { protectedIdentities } : {}) };
+}
+
+/**
+ * Reads the Okta credentials secret (respond and release only):
+ * `{"orgs":[{tenantId, orgUrl, clientId, privateKey (PEM or JWK), keyId}|{tenantId, orgUrl, apiToken}]}`.
+ */
+async function oktaProvider(
+  env: LambdaEnv,
+  secrets: SecretsManagerSecretSource,
+  secretValues: string[],
+): Promise<OktaIdentityProvider | undefined> {
+  if (!env.OKTA_SECRET_ARN) return undefined;
+  const text = await secrets.getSecretString(env.OKTA_SECRET_ARN);
+  let orgs: unknown[] = [];
+  try {
+    orgs = (JSON.parse(text) as { orgs?: unknown[] }).orgs ?? [];
+  } catch (error) {
+    throw new ConfigError('the Okta credentials secret is not JSON', { cause: error });
+  }
+  if (orgs.length === 0) return undefined;
+  const config = parseOktaConfig({ orgs });
+  for (const org of config.orgs) {
+    for (const value of [org.privateKey, org.apiToken]) if (value) secretValues.push(value);
+  }
+  return new OktaIdentityProvider({ config, mode: 'live' });
 }
 
 export interface RespondRuntime {

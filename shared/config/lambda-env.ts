@@ -35,6 +35,8 @@ const lambdaEnvSchema = z.object({
   /** The app registration's client id, for the federated credential. */
   ENTRA_CLIENT_ID: z.optional(name()),
   AWS_REGION: z.optional(name()),
+  /** Okta service-app credentials per org (respond and release only). */
+  OKTA_SECRET_ARN: z.optional(name()),
   GRAPH_BASE_URL: z._default(z.url({ protocol: /^https$/ }), 'https://graph.microsoft.com'),
   ENTRA_AUTHORITY_HOST: z._default(
     z.url({ protocol: /^https$/ }),

@@ -125,7 +125,20 @@ export type RestorableChange =
   | { kind: 'accountDisabled'; subjectId: string }
   | { kind: 'servicePrincipalDisabled'; subjectId: string }
   | { kind: 'awsDenyPolicy'; roleName: string; policyName: string }
-  | { kind: 'awsAccessKeyDeactivated'; userName: string; accessKeyId: string };
+  | { kind: 'awsAccessKeyDeactivated'; userName: string; accessKeyId: string }
+  | {
+      /** An Okta admin role assigned directly to the user (standard, or custom on a resource set). */
+      kind: 'oktaRoleAssignment';
+      userId: string;
+      assignmentId: string;
+      /** e.g. `SUPER_ADMIN`, or `CUSTOM` with `roleId` and `resourceSetId`. */
+      roleType: string;
+      roleId?: string;
+      resourceSetId?: string;
+      startDateTime: StartTime;
+    }
+  /** An Okta user the responder suspended (it was ACTIVE): restore unsuspends only this. */
+  | { kind: 'oktaUserSuspended'; userId: string };
 
 export interface ContainmentRequest {
   incidentId: string;

@@ -66,6 +66,16 @@ const restorableChangeSchema: z.ZodMiniType<RestorableChange> = z.discriminatedU
     userName: z.string(),
     accessKeyId: z.string(),
   }),
+  z.object({
+    kind: z.literal('oktaRoleAssignment'),
+    userId: id(),
+    assignmentId: id(),
+    roleType: id(),
+    roleId: z.optional(id()),
+    resourceSetId: z.optional(id()),
+    startDateTime: startTime(),
+  }),
+  z.object({ kind: z.literal('oktaUserSuspended'), userId: id() }),
 ]);
 
 export function parseRestorableChange(input: unknown): Result<RestorableChange, InvalidInputError> {
@@ -82,6 +92,7 @@ export function restoreActionOf(change: unknown): ContainmentAction {
     case 'roleEligibility':
     case 'groupMembership':
     case 'pimGroupAccess':
+    case 'oktaRoleAssignment':
       return 'isolatePrivilege';
     case 'awsDenyPolicy':
       return 'denyOlderSessions';
@@ -116,6 +127,10 @@ export function targetOf(change: unknown): string {
         return `${c.roleName}/${c.policyName}`;
       case 'awsAccessKeyDeactivated':
         return c.accessKeyId;
+      case 'oktaRoleAssignment':
+        return `${c.userId}/roles/${c.assignmentId}`;
+      case 'oktaUserSuspended':
+        return c.userId;
     }
   }
   const raw = (change ?? {}) as Record<string, unknown>;
@@ -151,5 +166,9 @@ export function changeKey(change: RestorableChange): string {
       return `awsAccessKey:${change.accessKeyId}`;
     case 'credentialRemoved':
       return `credential:${change.ownerId}:${change.keyId}`;
+    case 'oktaRoleAssignment':
+      return `oktaRole:${change.userId}:${change.assignmentId}`;
+    case 'oktaUserSuspended':
+      return `oktaSuspended:${change.userId}`;
   }
 }

@@ -12,6 +12,7 @@ const GRANT_KINDS: ReadonlySet<RestorableChange['kind']> = new Set([
   'roleEligibility',
   'groupMembership',
   'pimGroupAccess',
+  'oktaRoleAssignment',
 ]);
 
 /** How far before the detection the attack is assumed to have begun when the token time is unknown. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -12,6 +13,8 @@ import { entraConfigFromEnv } from '../adapters/graph/config.ts';
 import { EntraIdentityProvider } from '../adapters/graph/entra-identity-provider.ts';
 import { GraphProtectedIdentityResolver } from '../adapters/graph/protected-identity-resolver.ts';
 import { redactingLog, stderrLog } from '../adapters/logging.ts';
+import { oktaConfigFromEnv } from '../adapters/okta/config.ts';
+import { OktaIdentityProvider } from '../adapters/okta/provider.ts';
 import { TicketSystems } from '../adapters/tickets/resolver.ts';
 import { defaultOwnershipMap, loadOwnershipMap } from '../config/load-ownership.ts';
 import { defaultContainmentPolicy, loadContainmentPolicy } from '../config/load-policy.ts';
@@ -44,6 +47,12 @@ import {
   type SimulatedAwsIam,
   startSimulatedAwsIam,
 } from './simulated-aws-iam/iam.ts';
+import {
+  createSimulatedOktaProvider,
+  OKTA_DEMO_SEED_PATH,
+  type SimulatedOkta,
+  startSimulatedOkta,
+} from './simulated-okta/okta.ts';
 import { createSimulatedEntraProvider } from './simulated-tenant/provider.ts';
 import { type SimulatedTenant, startSimulatedTenant } from './simulated-tenant/tenant.ts';
 import { watchIntervalFromEnv } from './watch-timer.ts';
@@ -52,7 +61,8 @@ import { watchIntervalFromEnv } from './watch-timer.ts';
  * Local mode, the embedded default: the same use cases the Lambdas run, wired to an embedded
  * DynamoDB Local (data in the state folder, persisting between runs), the simulated tenant
  * unless Graph credentials are set (then `mode: live`), the simulated AWS IAM unless
- * `RESPONDER_AWS_CONTAINMENT=live`, and file tickets for every owner whose ticket system has no
+ * `RESPONDER_AWS_CONTAINMENT=live`, the simulated Okta org unless OKTA_* credentials are set,
+ * and file tickets for every owner whose ticket system has no
  * credentials.
  */
 
@@ -90,7 +100,8 @@ export interface LocalRuntime {
   readonly identityProvider: IdentityProvider;
   readonly simulatedTenant?: SimulatedTenant;
   readonly simulatedAwsIam?: SimulatedAwsIam;
-  /** The provider that acts on a detection's tenant (Entra or AWS), if one is configured. */
+  readonly simulatedOkta?: SimulatedOkta;
+  /** The provider that acts on a detection's tenant (Entra, Okta or AWS), if one is configured. */
   identityProviderFor(detection: Detection): IdentityProvider | undefined;
   /** What the operator's approve, deny, release, incidents and the expiry sweep act with. */
   readonly operator: DecisionDeps & ReleaseDeps;
@@ -111,6 +122,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const log = redactingLog(options.log ?? stderrLog(), () => secrets);
 
   const entraConfig = entraConfigFromEnv(env);
+  const oktaConfig = oktaConfigFromEnv(env, (path) => readFileSync(path, 'utf8'));
   const liveAwsAccount = liveAwsAccountFromEnv(env);
   const policy = withDryRun(
     env.RESPONDER_POLICY
@@ -136,6 +148,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
   let simulatedTenant: SimulatedTenant | undefined;
   let simulatedAwsIam: SimulatedAwsIam | undefined;
+  let simulatedOkta: SimulatedOkta | undefined;
   let liveIamClient: IAMClient | undefined;
   try {
     let identityProvider: EntraIdentityProvider;
@@ -187,12 +200,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         mode: 'simulated',
       });
     }
+    let oktaProvider: OktaIdentityProvider;
+    if (oktaConfig) {
+      for (const org of oktaConfig.orgs) {
+        secrets.push(...[org.privateKey, org.apiToken].filter((v): v is string => !!v));
+      }
+      oktaProvider = new OktaIdentityProvider({ config: oktaConfig, mode: 'live' });
+    } else {
+      simulatedOkta = await startSimulatedOkta({
+        seed: env.RESPONDER_SIMULATED_OKTA_SEED ?? OKTA_DEMO_SEED_PATH,
+        statePath: join(stateDir, 'simulated-okta.json'),
+        ...(options.simulatedLatencyMs !== undefined
+          ? { latencyMs: options.simulatedLatencyMs }
+          : {}),
+      });
+      oktaProvider = createSimulatedOktaProvider(simulatedOkta);
+    }
+    const providers: Record<Detection['tenant']['provider'], IdentityProvider> = {
+      entra: identityProvider,
+      okta: oktaProvider,
+      aws: awsProvider,
+    };
     const identityProviderFor = (detection: Detection): IdentityProvider | undefined =>
-      detection.tenant.provider === 'entra'
-        ? identityProvider
-        : detection.tenant.provider === 'aws'
-          ? awsProvider
-          : undefined;
+      providers[detection.tenant.provider];
 
     const ledger = new LedgerStore({ client: db.client, tableName: LOCAL_LEDGER_TABLE });
     const tickets = new TicketSystems({ connections, stateDir });
@@ -256,6 +286,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       identityProvider,
       ...(simulatedTenant ? { simulatedTenant } : {}),
       ...(simulatedAwsIam ? { simulatedAwsIam } : {}),
+      ...(simulatedOkta ? { simulatedOkta } : {}),
       identityProviderFor,
       operator: {
         ledger,
@@ -298,6 +329,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         identityProvider.close();
         await simulatedTenant?.close();
         await simulatedAwsIam?.close();
+        oktaProvider.close();
+        await simulatedOkta?.close();
         liveIamClient?.destroy();
         await db.close();
       },
@@ -305,6 +338,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   } catch (error) {
     await simulatedTenant?.close();
     await simulatedAwsIam?.close();
+    await simulatedOkta?.close();
     await db.close();
     throw error;
   }

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { awsIamSeedSchema } from './simulated-aws-iam/seed.ts';
+import { oktaSeedSchema } from './simulated-okta/seed.ts';
 import { seedSchema } from './simulated-tenant/seed.ts';
 
 /**
@@ -36,10 +37,20 @@ export const awsIamSeedJsonSchemaText = () =>
     'Everything the in-memory AWS IAM account starts with: its roles (with inline policies) and IAM users (with the ids and status of their access keys). Roles under /aws-reserved/ or /aws-service-role/ are protected as in IAM. A seed never holds a secret access key.',
   );
 
+export const OKTA_SEED_SCHEMA_PATH = join(import.meta.dirname, 'simulated-okta/seed.schema.json');
+
+export const oktaSeedJsonSchemaText = () =>
+  seedSchemaText(
+    oktaSeedSchema,
+    'revocation-responder simulated Okta org seed',
+    'Everything the in-memory Okta org starts with: the service app(s) the responder signs in as (client id and granted scopes; the key pair is made at start), users with their IdP sessions, OAuth tokens, lifecycle status and directly assigned admin roles, and groups holding admin roles.',
+  );
+
 if (import.meta.main) {
   for (const [path, text] of [
     [SEED_SCHEMA_PATH, seedJsonSchemaText()],
     [AWS_IAM_SEED_SCHEMA_PATH, awsIamSeedJsonSchemaText()],
+    [OKTA_SEED_SCHEMA_PATH, oktaSeedJsonSchemaText()],
   ] as const) {
     writeFileSync(path, text);
     process.stdout.write(`wrote ${path}\n`);

@@ -39,6 +39,7 @@ const ids = {
   ticketDlq: '',
   bus: '',
   ledger: '',
+  oktaSecret: '',
   ticketSecret: '',
   pageTokenSecret: '',
 };
@@ -56,6 +57,11 @@ beforeAll(() => {
   ids.ticketDlq = logicalIdOf(template, 'AWS::SQS::Queue', 'TicketsTicketQueueDeadLetter');
   ids.bus = logicalIdOf(template, 'AWS::Events::EventBus', 'IntakeBus');
   ids.ledger = logicalIdOf(template, 'AWS::DynamoDB::Table', 'LedgerTable');
+  ids.oktaSecret = logicalIdOf(
+    template,
+    'AWS::SecretsManager::Secret',
+    'ContainmentOktaCredentials',
+  );
   ids.ticketSecret = logicalIdOf(
     template,
     'AWS::SecretsManager::Secret',
@@ -328,6 +334,7 @@ describe('IAM least privilege', () => {
         id.startsWith('ContainmentGraphCredentials'),
       ),
     ).toEqual([]);
+    expect(readers(ids.oktaSecret)).toEqual(['release', 'respond']);
     expect(readers(ids.ticketSecret)).toEqual(['openTickets']);
     expect(readers(ids.pageTokenSecret)).toEqual(['ledgerApi']);
   });
@@ -636,6 +643,7 @@ describe('Lambda defaults', () => {
     const actors = ['release', 'respond', 'watchContainment'];
     expect(holders('GRAPH_SECRET_ARN')).toEqual([]);
     expect(holders('GRAPH_CREDENTIAL')).toEqual(actors);
+    expect(holders('OKTA_SECRET_ARN')).toEqual(['release', 'respond']);
     expect(holders('GRAPH_BASE_URL')).toEqual(actors);
     expect(holders('RESPONDER_ACCOUNT_ID')).toEqual(actors);
     // Graph pacing: each of maxConcurrency (default 10) respond instances takes a tenth.
@@ -742,6 +750,7 @@ describe('function environments', () => {
     'GRAPH_SECRET_ARN',
     'GRAPH_CREDENTIAL',
     'ENTRA_CLIENT_ID',
+    'OKTA_SECRET_ARN',
     'GRAPH_BASE_URL',
     'ENTRA_AUTHORITY_HOST',
     'ENTRA_TENANT_IDS',

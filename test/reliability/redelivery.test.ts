@@ -77,9 +77,9 @@ function deliverOnce(sample: Sample): Promise<LocalResponse> {
 const DEMO_USERS = Object.values(USERS);
 const isInProgress = (error: unknown) => error instanceof IdempotencyAlreadyInProgressError;
 
-/** Graph writes that name one object: each must happen at most once per incident. */
+/** Graph and Okta writes that name one object: each must happen at most once per incident. */
 function keyedWrites(): string[] {
-  return tenant
+  const graph = tenant
     .requests()
     .filter(
       (r) =>
@@ -88,6 +88,10 @@ function keyedWrites(): string[] {
         !r.path.endsWith('/roleAssignmentScheduleRequests'),
     )
     .map((r) => `${r.method} ${r.path}`);
+  const okta = (runtime.simulatedOkta?.requests() ?? [])
+    .filter((r) => r.method !== 'GET' && r.operation !== 'token')
+    .map((r) => `${r.method} ${r.path}`);
+  return [...graph, ...okta];
 }
 
 describe('redelivery of every detection three times, concurrently, then three times more', () => {
@@ -111,6 +115,7 @@ describe('redelivery of every detection three times, concurrently, then three ti
       const incidentId = incidentIdFor(sample.result.detection);
       const seenBefore = firstAnswers.has(incidentId);
       tenant.clearRequests();
+      runtime.simulatedOkta?.clearRequests();
 
       // Three copies at once: one runs, the others find it in progress and are redelivered.
       const concurrent = await Promise.allSettled([1, 2, 3].map(() => deliverOnce(sample)));
@@ -143,7 +148,9 @@ describe('redelivery of every detection three times, concurrently, then three ti
       const revoked = first.containment.some(
         (line) => line.action === 'revokeSessions' && line.status !== 'skipped',
       );
-      const revokes = writes.filter((w) => w.endsWith('/revokeSignInSessions'));
+      const revokes = writes.filter(
+        (w) => w.endsWith('/revokeSignInSessions') || w.endsWith('/sessions?oauthTokens=true'),
+      );
       expect(revokes).toHaveLength(!seenBefore && revoked ? 1 : 0);
       if (seenBefore) expect(writes).toEqual([]);
 

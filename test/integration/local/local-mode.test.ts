@@ -17,7 +17,7 @@ const EXAMPLES: Record<string, string> = {
   // The partner's technician lives in the partner's tenant: revocation answers 404 here, and
   // isolating privilege finds no role assignment to remove.
   'partner-session': 'partiallyContained',
-  // No Okta credentials in local mode: recorded, not acted on.
+  // An Okta org (halvorsen-freight.okta.example) the simulated org does not cover: recorded, not acted on.
   'shared-admin-legacy-sso': 'notCovered',
   'workload-credential-exposed': 'contained',
 };
@@ -109,7 +109,8 @@ describe('local mode', () => {
     // Confirmed compromised (critical): disabled and stripped of its client secret.
     [SERVICE_PRINCIPAL_RISK, 'contained'],
     ['test/fixtures/native/eventbridge-session-compromise.json', undefined],
-    ['test/fixtures/okta/session-context-change.json', 'notCovered'],
+    // Okta detections act on the simulated Okta org (test/integration/local/okta-local.test.ts).
+    ['test/fixtures/okta/session-context-change.json', 'contained'],
     // AWS detections act on the simulated IAM; the tests below say what each one did there.
     [EXFILTRATION, 'contained'],
     [IDENTITY_CENTER_SESSION, undefined],

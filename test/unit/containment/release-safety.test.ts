@@ -155,6 +155,16 @@ describe('which recorded changes release puts back', () => {
         startDateTime: start,
       }),
     },
+    {
+      kind: 'oktaRoleAssignment',
+      at: (start) => ({
+        kind: 'oktaRoleAssignment',
+        userId: '00u1a2b3c4d5e6f7g8h9',
+        assignmentId: 'ra1',
+        roleType: 'SUPER_ADMIN',
+        startDateTime: start,
+      }),
+    },
   ];
   it.each(grants)('a $kind that began during the attack is kept out', ({ at }) => {
     const selection = selectRestorable([at('2026-03-17T14:10:00Z')], detection());
