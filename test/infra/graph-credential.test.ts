@@ -45,7 +45,19 @@ describe('the Graph credential in AWS', () => {
           NumericLessThanEquals: { 'sts:DurationSeconds': 300 },
         },
       });
-      expect(statements.flatMap(actionsOf), name).not.toContain('secretsmanager:GetSecretValue');
+      // No Graph secret exists to read; the only secret a Graph actor may read is Okta's.
+      const secretReads = statements.filter((s) =>
+        actionsOf(s).includes('secretsmanager:GetSecretValue'),
+      );
+      expect(JSON.stringify(secretReads), name).not.toContain('GraphCredentials');
+      for (const read of secretReads) {
+        expect(JSON.stringify(read.Resource), name).toContain('ContainmentOktaCredentials');
+      }
+      expect(
+        Object.keys(template.findResources('AWS::SecretsManager::Secret')).filter((id) =>
+          id.startsWith('ContainmentGraphCredentials'),
+        ),
+      ).toEqual([]);
       const env = environmentOf(template, functionId(template, name));
       expect(env).toMatchObject({
         GRAPH_CREDENTIAL: 'federated',
