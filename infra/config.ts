@@ -76,6 +76,17 @@ const awsPrincipal = () =>
       ),
     );
 
+/** An IAM role or user ARN: resource policies compare it with `aws:PrincipalArn`. */
+const iamRoleOrUserArn = () =>
+  z
+    .string()
+    .check(
+      z.regex(
+        /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/,
+        'expected an IAM role or user ARN (arn:aws:iam::<account>:role/<name>)',
+      ),
+    );
+
 const entraTenantId = () =>
   z
     .string()
@@ -109,6 +120,13 @@ const responderContextSchema = z
     ]),
     /** Other accounts or principals allowed to put (trusted-source) events on the bus. */
     trustedPrincipals: z._default(z.array(awsPrincipal()).check(z.maxLength(100)), []),
+    /**
+     * Who may put native `Session Compromise Detected` events on the bus (role or user ARNs).
+     * Empty: nobody (fail closed); every other principal is denied by the bus policy.
+     */
+    detectionPublisherArns: z._default(z.array(iamRoleOrUserArn()).check(z.maxLength(50)), []),
+    /** Who may call `POST /v1/detections` (SOAR roles). Empty: nobody (fail closed). */
+    soarCallerRoleArns: z._default(z.array(iamRoleOrUserArn()).check(z.maxLength(50)), []),
     /** Okta Log Streaming partner event sources (each has its partner event bus). */
     oktaEventSources: z._default(z.array(oktaEventSource()).check(z.maxLength(20)), []),
     /** Entra tenant ids the responder contains in. */
@@ -265,6 +283,8 @@ const ARRAY_KEYS: ReadonlySet<string> = new Set([
   'tenants',
   'auditorPrincipals',
   'releaseOperatorPrincipals',
+  'detectionPublisherArns',
+  'soarCallerRoleArns',
 ]);
 const INTEGER_KEYS: ReadonlySet<string> = new Set([
   'maxConcurrency',

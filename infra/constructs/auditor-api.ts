@@ -108,6 +108,20 @@ export class AuditorApi extends Construct {
         resources: [this.#api.arnForExecuteApi('GET', route, API_STAGE)],
       }),
     );
+    // Ledger and evidence routes for the auditor role only, whatever else IAM allows.
+    this.#api.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AuditRoutesForTheAuditorRoleOnly',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: [
+          `execute-api:/${API_STAGE}/GET/v1/ledger/*`,
+          `execute-api:/${API_STAGE}/GET${route}`,
+        ],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': this.auditorRole.roleArn } },
+      }),
+    );
     const apiRef = `<${Stack.of(this.#api).getLogicalId(this.#api.node.defaultChild as apigateway.CfnRestApi)}>`;
     acknowledgeNag(
       this.auditorRole,

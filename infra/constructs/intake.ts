@@ -193,6 +193,7 @@ export class Intake extends Construct {
       },
     });
     props.respondQueue.grantSend(this.intakeApi);
+    this.restrictRespondQueue(props.respondQueue);
     props.state.grantStateAccess(this.intakeApi);
     props.ledger.grantAppend(this.intakeApi);
 
@@ -211,6 +212,17 @@ export class Intake extends Construct {
         type: apigateway.JsonSchemaType.OBJECT,
       },
     });
+    // Detections over HTTP from the configured SOAR roles only; none configured: from nobody.
+    this.api.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DetectionsFromSoarCallersOnly',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: [`execute-api:/${API_STAGE}/POST/v1/detections`],
+        conditions: unlessPrincipalIn(config.soarCallerRoleArns),
+      }),
+    );
     this.v1.addResource('detections').addMethod('POST', intake, {
       authorizationType: apigateway.AuthorizationType.IAM,
       requestValidator: validator,
@@ -223,12 +235,44 @@ export class Intake extends Construct {
       .addResource('ssf')
       .addResource('events')
       .addMethod('POST', intake, { authorizationType: apigateway.AuthorizationType.NONE });
+    // The SET route stays open at the IAM layer (the handler verifies each SET's signature);
+    // with a resource policy present, a route without SigV4 needs this explicit Allow.
+    this.api.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'SignedSetsFromAnyone',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: [`execute-api:/${API_STAGE}/POST/v1/ssf/events`],
+      }),
+    );
     acknowledgeNag(
       ssf,
       'AwsSolutions-APIG4',
       'RFC 8935 push delivery authenticates each Security Event Token by its JWS signature, checked against the configured transmitter JWKS, because a transmitter cannot sign requests with SigV4.',
     );
     this.validator = validator;
+  }
+
+  /**
+   * The respond queue takes messages only from the rules above (EventBridge, by rule ARN) and
+   * from intake-api's role: a Deny for every other sender, whatever its IAM policy allows.
+   */
+  private restrictRespondQueue(respondQueue: WorkQueue): void {
+    respondQueue.queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyIntakeSendsToRespond',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sqs:SendMessage'],
+        resources: [respondQueue.queue.queueArn],
+        conditions: {
+          ArnNotEquals: {
+            'aws:SourceArn': this.rules.map((rule) => rule.ruleArn),
+            'aws:PrincipalArn': this.intakeApi.executionRole.roleArn,
+          },
+        },
+      }),
+    );
   }
 
   private route(
@@ -270,6 +314,20 @@ export class Intake extends Construct {
         actions: ['events:PutEvents'],
         resources: [this.bus.eventBusArn],
         conditions: { 'ForAnyValue:StringNotEquals': { 'events:source': allowedSources } },
+      }),
+    );
+    // Native detections only from the configured publishers; none configured: from nobody.
+    this.bus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'NativeDetectionsFromConfiguredPublishersOnly',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [this.bus.eventBusArn],
+        conditions: {
+          'ForAnyValue:StringEquals': { 'events:detail-type': [NATIVE_DETAIL_TYPE] },
+          ...unlessPrincipalIn(config.detectionPublisherArns),
+        },
       }),
     );
     this.bus.addToResourcePolicy(
@@ -356,4 +414,12 @@ export class Intake extends Construct {
     }
     return api;
   }
+}
+
+/**
+ * The condition that exempts `principals` from a Deny; with none, no condition, so the Deny
+ * holds for everyone (IAM rejects an empty condition list).
+ */
+function unlessPrincipalIn(principals: readonly string[]): Record<string, unknown> {
+  return principals.length === 0 ? {} : { ArnNotEquals: { 'aws:PrincipalArn': [...principals] } };
 }

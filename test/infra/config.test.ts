@@ -72,6 +72,27 @@ describe('deployment configuration (cdk.json context)', () => {
     expect(config.oktaEventSources).toEqual([]);
   });
 
+  it('fails closed by default: no detection publishers and no SOAR callers', () => {
+    const config = loadResponderConfig(from({}));
+    expect(config.detectionPublisherArns).toEqual([]);
+    expect(config.soarCallerRoleArns).toEqual([]);
+  });
+
+  it('accepts publisher and SOAR caller role or user ARNs, also as a `-c` comma list', () => {
+    const config = loadResponderConfig(
+      from({
+        detectionPublisherArns:
+          'arn:aws:iam::111122223333:role/soar/publisher, arn:aws:iam::111122223333:user/ci',
+        soarCallerRoleArns: ['arn:aws-us-gov:iam::111122223333:role/tines'],
+      }),
+    );
+    expect(config.detectionPublisherArns).toEqual([
+      'arn:aws:iam::111122223333:role/soar/publisher',
+      'arn:aws:iam::111122223333:user/ci',
+    ]);
+    expect(config.soarCallerRoleArns).toEqual(['arn:aws-us-gov:iam::111122223333:role/tines']);
+  });
+
   it.each([
     [{ maxConcurrency: 1 }, 'maxConcurrency'],
     [
@@ -107,6 +128,19 @@ describe('deployment configuration (cdk.json context)', () => {
       'alarmTopicArn: give alarmEmail or alarmTopicArn, not both',
     ],
     [{ trustedPrincipals: ['arn:aws:iam::123:root'] }, 'trustedPrincipals[0]'],
+    [
+      { detectionPublisherArns: ['111122223333'] },
+      'detectionPublisherArns[0]: expected an IAM role or user ARN',
+    ],
+    [
+      { detectionPublisherArns: ['arn:aws:iam::111122223333:root'] },
+      'detectionPublisherArns[0]: expected an IAM role or user ARN',
+    ],
+    [
+      { soarCallerRoleArns: ['arn:aws:sts::111122223333:assumed-role/soar/session'] },
+      'soarCallerRoleArns[0]: expected an IAM role or user ARN',
+    ],
+    [{ soarCallerRoleArns: 'arn:aws:iam::1:role/x' }, 'soarCallerRoleArns[0]'],
     [{ logRetentionDays: 10 }, 'logRetentionDays: must be one of'],
     [{ checkpointRetentionDays: 0 }, 'checkpointRetentionDays'],
     [{ checkpointRetentionDays: 400.5 }, 'checkpointRetentionDays'],
