@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
-import type { Severity, Signals } from '../domain/detection.ts';
+import type { Signals } from '../domain/detection.ts';
 import { parseWith } from '../domain/validation.ts';
+import { CLOSED_RISK_STATES, riskSeverity } from './entra-risk.ts';
 import { eventBridgeEvent } from './eventbridge.ts';
 import { rawSha256 } from './raw.ts';
 import {
@@ -13,7 +14,6 @@ import {
   type NormalizeResult,
   present,
 } from './result.ts';
-import { fromLevelWord } from './severity.ts';
 
 /**
  * Microsoft Entra ID Protection service principal (workload identity) risk detections, as a SOAR
@@ -77,7 +77,6 @@ type Envelope = z.infer<typeof envelopeSchema>;
 type SignIn = z.infer<typeof signInSchema>;
 
 const WHAT = 'Entra ID Protection service principal risk detection';
-const CLOSED_RISK_STATES = ['none', 'confirmedSafe', 'remediated', 'dismissed'];
 /** Sign-in categories of a workload identity (users sign in as interactiveUser/nonInteractiveUser). */
 const WORKLOAD_SIGN_INS = ['servicePrincipal', 'managedIdentity'];
 
@@ -150,7 +149,7 @@ function normalizeParsed(
       sha,
     );
   }
-  const { severity, note } = severityOf(risk.riskLevel, risk.riskState);
+  const { severity, note } = riskSeverity(risk.riskLevel, risk.riskState, 'Workload ID Premium');
   const credential = signIn ? credentialOf(signIn) : undefined;
   const ipAddress = present(risk.ipAddress) ?? present(signIn?.ipAddress);
 
@@ -272,23 +271,6 @@ function credentialOf(signIn: SignIn): {
       type: 'entra.servicePrincipalCredential',
       ref,
       description: `clientCredentialType ${type} (sign-in ${signIn.id})`,
-    },
-  };
-}
-
-function severityOf(
-  riskLevel: string,
-  riskState: string,
-): { severity: Severity; note?: { type: string; ref: string; description: string } } {
-  if (riskState === 'confirmedCompromised') return { severity: 'critical' };
-  const level = fromLevelWord(riskLevel);
-  if (level) return { severity: level };
-  return {
-    severity: 'medium',
-    note: {
-      type: 'severity.default',
-      ref: 'medium',
-      description: `riskLevel '${riskLevel}' gives no level (hidden without Workload ID Premium); medium assumed`,
     },
   };
 }

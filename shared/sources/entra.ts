@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
-import type { Severity, Signals } from '../domain/detection.ts';
+import type { Signals } from '../domain/detection.ts';
 import { parseWith } from '../domain/validation.ts';
+import { CLOSED_RISK_STATES, riskSeverity } from './entra-risk.ts';
 import { eventBridgeEvent } from './eventbridge.ts';
 import { rawSha256 } from './raw.ts';
 import {
@@ -13,7 +14,6 @@ import {
   type NormalizeResult,
   present,
 } from './result.ts';
-import { fromLevelWord } from './severity.ts';
 
 /**
  * Microsoft Entra ID Protection risk detections, as a SOAR forwards them. The envelope is ours
@@ -123,8 +123,6 @@ type Envelope = z.infer<typeof entraEnvelopeSchema>;
 type SignIn = z.infer<typeof signInSchema>;
 
 const WHAT = 'Entra ID Protection risk detection';
-/** States in which Identity Protection no longer considers the user at risk. */
-const CLOSED_RISK_STATES = ['none', 'confirmedSafe', 'remediated', 'dismissed'];
 
 export interface EntraContext {
   /** The tenant to assume when neither the envelope nor the sign-in names one. */
@@ -221,7 +219,7 @@ function normalizeParsed(
     );
   }
 
-  const { severity, note } = severityOf(risk.riskLevel, risk.riskState);
+  const { severity, note } = riskSeverity(risk.riskLevel, risk.riskState, 'Entra ID P2');
   const info = additionalInfo(risk.additionalInfo);
   const device = signIn?.deviceDetail;
   const tokenStatus =
@@ -297,23 +295,6 @@ function normalizeParsed(
     },
     { sourceEventId, rawSha256: sha, what: WHAT },
   );
-}
-
-function severityOf(
-  riskLevel: string,
-  riskState: string,
-): { severity: Severity; note?: { type: string; ref: string; description: string } } {
-  if (riskState === 'confirmedCompromised') return { severity: 'critical' };
-  const level = fromLevelWord(riskLevel);
-  if (level) return { severity: level };
-  return {
-    severity: 'medium',
-    note: {
-      type: 'severity.default',
-      ref: 'medium',
-      description: `riskLevel '${riskLevel}' gives no level (hidden without Entra ID P2); medium assumed`,
-    },
-  };
 }
 
 /** What the sign-in tells about the controls that let the session through. */
