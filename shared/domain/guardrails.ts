@@ -244,16 +244,23 @@ function unresolvedHold(
   return `the protected identities of tenant ${detection.tenant.tenantId} could not be resolved (${why}), so ${detection.subject.id} might be one of them: approval required`;
 }
 
-/** The AWS entries (principal ARNs, or names scoped to an account), for the IAM adapter's own check. */
+/**
+ * The AWS entries, for the IAM adapter's own check: principal ARNs and unscoped names as
+ * configured (an unscoped name protects in every tenant); a name scoped to an account as the
+ * role and the user of that name in that account only (the adapter serves several accounts).
+ */
 export function awsProtectedPrincipals(
   policy: Pick<ContainmentPolicy, 'protectedIdentities'>,
 ): string[] {
-  return policy.protectedIdentities.flatMap((entry) =>
-    entry.id !== undefined &&
-    (/^arn:/i.test(entry.id) || (entry.tenantId !== undefined && /^\d{12}$/.test(entry.tenantId)))
-      ? [entry.id]
-      : [],
-  );
+  return policy.protectedIdentities.flatMap((entry) => {
+    const id = entry.id?.trim();
+    if (id === undefined) return [];
+    if (/^arn:/i.test(id)) return [id];
+    const account = entry.tenantId?.trim();
+    if (account === undefined) return [id];
+    if (!/^\d{12}$/.test(account)) return [];
+    return [`arn:aws:iam::${account}:role/${id}`, `arn:aws:iam::${account}:user/${id}`];
+  });
 }
 
 /**

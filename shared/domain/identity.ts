@@ -186,7 +186,8 @@ interface AwsPrincipalName {
 }
 
 function awsPrincipalName(value: string): AwsPrincipalName | undefined {
-  const match = AWS_ARN.exec(value);
+  // White space around a configured ARN is a spelling, not another principal.
+  const match = AWS_ARN.exec(value.trim());
   if (!match) return undefined;
   const [, , service = '', accountId = '', resource = ''] = match;
   const parts = resource.split('/');

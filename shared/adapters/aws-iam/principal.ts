@@ -5,7 +5,8 @@ export type IamTarget =
   | { kind: 'root'; partition: string; accountId: string }
   | { kind: 'federatedUser'; partition: string; accountId: string; name: string };
 
-const ARN = /^arn:([\w-]+):(iam|sts)::(\d{12}):(.+)$/;
+// Partition and service in any letter case (IAM names the same principal); AWS prints lower-case.
+const ARN = /^arn:([\w-]+):(iam|sts)::(\d{12}):(.+)$/i;
 
 /**
  * Parses the ARNs the normalizers produce and AWS prints: `sts::…:assumed-role/<role>/<session>`,
@@ -15,7 +16,9 @@ const ARN = /^arn:([\w-]+):(iam|sts)::(\d{12}):(.+)$/;
 export function parseAwsPrincipal(arn: string): IamTarget | undefined {
   const match = ARN.exec(arn);
   if (!match) return undefined;
-  const [, partition = '', service, accountId = '', resource = ''] = match;
+  const [, rawPartition = '', rawService = '', accountId = '', resource = ''] = match;
+  const partition = rawPartition.toLowerCase();
+  const service = rawService.toLowerCase();
   const parts = resource.split('/');
   const [type] = parts;
   const last = parts[parts.length - 1] ?? '';
