@@ -1,11 +1,16 @@
 import * as z from 'zod/mini';
 import type { Signals } from '../domain/detection.ts';
-import { parseWith } from '../domain/validation.ts';
 import { CLOSED_RISK_STATES, riskSeverity } from './entra-risk.ts';
-import { eventBridgeEvent } from './eventbridge.ts';
-import { rawSha256 } from './raw.ts';
 import {
-  clip,
+  type EntraRiskContext,
+  envelopeTenantId,
+  graphText,
+  riskDetectionFields,
+  riskEvidence,
+  riskReaders,
+  signInTieMismatch,
+} from './entra-risk-schema.ts';
+import {
   compact,
   finish,
   ignored,
@@ -32,19 +37,10 @@ import {
  */
 export const ENTRA_SP_DETAIL_TYPE = 'Entra ID Protection Service Principal Risk Detection';
 
-const text = () => z.optional(z.nullable(z.string()));
+const text = graphText;
 
 const riskSchema = z.object({
-  id: z.string().check(z.minLength(1), z.maxLength(256)),
-  requestId: text(),
-  correlationId: text(),
-  riskEventType: z.string().check(z.minLength(1)),
-  riskState: z.string(),
-  riskLevel: z.string(),
-  riskDetail: text(),
-  detectionTimingType: text(),
-  ipAddress: text(),
-  detectedDateTime: z.iso.datetime({ offset: true }),
+  ...riskDetectionFields,
   servicePrincipalId: z.string().check(z.minLength(1)),
   servicePrincipalDisplayName: text(),
   appId: text(),
@@ -66,12 +62,10 @@ const signInSchema = z.object({
 });
 
 const envelopeSchema = z.object({
-  tenantId: z.optional(z.string().check(z.minLength(1))),
+  tenantId: envelopeTenantId(),
   servicePrincipalRiskDetection: riskSchema,
   signIn: z.optional(z.nullable(signInSchema)),
 });
-
-const eventSchema = eventBridgeEvent(envelopeSchema);
 
 type Envelope = z.infer<typeof envelopeSchema>;
 type SignIn = z.infer<typeof signInSchema>;
@@ -80,49 +74,26 @@ const WHAT = 'Entra ID Protection service principal risk detection';
 /** Sign-in categories of a workload identity (users sign in as interactiveUser/nonInteractiveUser). */
 const WORKLOAD_SIGN_INS = ['servicePrincipal', 'managedIdentity'];
 
-export interface EntraServicePrincipalContext {
-  /** The tenant to assume when the envelope names none (the configured tenant). */
-  entraTenantId?: string | undefined;
-}
+const readers = riskReaders({
+  what: WHAT,
+  envelope: envelopeSchema,
+  risk: riskSchema,
+  wrap: (servicePrincipalRiskDetection) => ({ servicePrincipalRiskDetection }),
+  read: normalizeParsed,
+});
 
 /** The bare envelope (file, stdin, `POST /v1/detections`). */
-export function normalizeEntraServicePrincipalEnvelope(
-  input: unknown,
-  context: EntraServicePrincipalContext = {},
-): NormalizeResult {
-  const sha = rawSha256(input);
-  const parsed = parseWith(envelopeSchema, input, WHAT);
-  if (!parsed.ok) return { kind: 'invalid', error: parsed.error, rawSha256: sha };
-  return normalizeParsed(parsed.value, '', sha, context);
-}
-
+export const normalizeEntraServicePrincipalEnvelope = readers.envelope;
 /** A bare Graph servicePrincipalRiskDetection (no sign-in, tenant from context). */
-export function normalizeEntraServicePrincipalRisk(
-  input: unknown,
-  context: EntraServicePrincipalContext = {},
-): NormalizeResult {
-  const sha = rawSha256(input);
-  const parsed = parseWith(riskSchema, input, WHAT);
-  if (!parsed.ok) return { kind: 'invalid', error: parsed.error, rawSha256: sha };
-  return normalizeParsed({ servicePrincipalRiskDetection: parsed.value }, '', sha, context);
-}
-
+export const normalizeEntraServicePrincipalRisk = readers.entity;
 /** The envelope as the `detail` of an EventBridge event. */
-export function normalizeEntraServicePrincipalEvent(
-  input: unknown,
-  context: EntraServicePrincipalContext = {},
-): NormalizeResult {
-  const sha = rawSha256(input);
-  const parsed = parseWith(eventSchema, input, WHAT);
-  if (!parsed.ok) return { kind: 'invalid', error: parsed.error, rawSha256: sha };
-  return normalizeParsed(parsed.value.detail, 'detail.', sha, context);
-}
+export const normalizeEntraServicePrincipalEvent = readers.event;
 
 function normalizeParsed(
   envelope: Envelope,
   at: string,
   sha: string,
-  context: EntraServicePrincipalContext,
+  context: EntraRiskContext,
 ): NormalizeResult {
   const risk = envelope.servicePrincipalRiskDetection;
   const signIn = envelope.signIn ?? undefined;
@@ -169,23 +140,7 @@ function normalizeParsed(
       session: { signInId: requestId, ipAddress },
       signals: credential?.signals,
       evidence: compact([
-        {
-          type: 'entra.servicePrincipalRiskDetection',
-          ref: risk.id,
-          description: clip(
-            `${risk.riskEventType} (${risk.riskLevel}, ${risk.riskState}, ${risk.detectionTimingType ?? 'timing unknown'})`,
-            2000,
-          ),
-        },
-        requestId && { type: 'entra.signIn', ref: requestId },
-        present(risk.correlationId) && {
-          type: 'entra.correlationId',
-          ref: risk.correlationId ?? '',
-        },
-        present(signIn?.uniqueTokenIdentifier) && {
-          type: 'entra.uniqueTokenIdentifier',
-          ref: signIn?.uniqueTokenIdentifier ?? '',
-        },
+        ...riskEvidence('entra.servicePrincipalRiskDetection', risk, signIn),
         credential?.evidence,
         ...(risk.keyIds ?? [])
           .filter((keyId) => keyId !== credential?.evidence?.ref)
@@ -210,18 +165,8 @@ function signInMismatch(
   risk: Risk,
   requestId: string | undefined,
 ): { path: string; message: string } | undefined {
-  if (!requestId) {
-    return {
-      path: 'servicePrincipalRiskDetection.requestId',
-      message: 'is empty, so the signIn cannot be tied to this detection',
-    };
-  }
-  if (signIn.id !== requestId) {
-    return {
-      path: 'signIn.id',
-      message: `must equal servicePrincipalRiskDetection.requestId (${requestId}): it is another sign-in`,
-    };
-  }
+  const tie = signInTieMismatch('servicePrincipalRiskDetection', requestId, signIn.id);
+  if (tie) return tie;
   if (present(signIn.servicePrincipalId) && signIn.servicePrincipalId !== risk.servicePrincipalId) {
     return {
       path: 'signIn.servicePrincipalId',

@@ -1,9 +1,15 @@
 import * as z from 'zod/mini';
 import type { Signals } from '../domain/detection.ts';
-import { parseWith } from '../domain/validation.ts';
 import { CLOSED_RISK_STATES, riskSeverity } from './entra-risk.ts';
-import { eventBridgeEvent } from './eventbridge.ts';
-import { rawSha256 } from './raw.ts';
+import {
+  type EntraRiskContext,
+  envelopeTenantId,
+  graphText,
+  riskDetectionFields,
+  riskEvidence,
+  riskReaders,
+  signInTieMismatch,
+} from './entra-risk-schema.ts';
 import {
   clip,
   compact,
@@ -33,22 +39,13 @@ import {
  */
 export const ENTRA_DETAIL_TYPE = 'Entra ID Protection Risk Detection';
 
-const text = () => z.optional(z.nullable(z.string()));
+const text = graphText;
 const flag = () => z.optional(z.nullable(z.boolean()));
 
 const riskDetectionSchema = z.object({
-  id: z.string().check(z.minLength(1), z.maxLength(256)),
-  requestId: text(),
-  correlationId: text(),
-  riskEventType: z.string().check(z.minLength(1)),
-  riskState: z.string(),
-  riskLevel: z.string(),
-  riskDetail: text(),
-  detectionTimingType: text(),
+  ...riskDetectionFields,
   activity: text(),
-  ipAddress: text(),
   location: z.optional(z.nullable(z.object({ city: text(), countryOrRegion: text() }))),
-  detectedDateTime: z.iso.datetime({ offset: true }),
   userId: z.string().check(z.minLength(1)),
   userDisplayName: text(),
   userPrincipalName: text(),
@@ -112,58 +109,36 @@ const signInSchema = z.object({
 });
 
 const entraEnvelopeSchema = z.object({
-  tenantId: z.optional(z.string().check(z.minLength(1))),
+  tenantId: envelopeTenantId(),
   riskDetection: riskDetectionSchema,
   signIn: z.optional(z.nullable(signInSchema)),
 });
-
-const entraEventSchema = eventBridgeEvent(entraEnvelopeSchema);
 
 type Envelope = z.infer<typeof entraEnvelopeSchema>;
 type SignIn = z.infer<typeof signInSchema>;
 
 const WHAT = 'Entra ID Protection risk detection';
 
-export interface EntraContext {
-  /** The tenant to assume when neither the envelope nor the sign-in names one. */
-  entraTenantId?: string | undefined;
-}
+const readers = riskReaders({
+  what: WHAT,
+  envelope: entraEnvelopeSchema,
+  risk: riskDetectionSchema,
+  wrap: (riskDetection) => ({ riskDetection }),
+  read: normalizeParsed,
+});
 
 /** The bare envelope (file, stdin, `POST /v1/detections`). */
-export function normalizeEntraEnvelope(
-  input: unknown,
-  context: EntraContext = {},
-): NormalizeResult {
-  const sha = rawSha256(input);
-  const parsed = parseWith(entraEnvelopeSchema, input, WHAT);
-  if (!parsed.ok) return { kind: 'invalid', error: parsed.error, rawSha256: sha };
-  return normalizeParsed(parsed.value, '', sha, context);
-}
-
+export const normalizeEntraEnvelope = readers.envelope;
 /** A bare Graph riskDetection, forwarded without the envelope (no sign-in, tenant from context). */
-export function normalizeEntraRiskDetection(
-  input: unknown,
-  context: EntraContext = {},
-): NormalizeResult {
-  const sha = rawSha256(input);
-  const parsed = parseWith(riskDetectionSchema, input, WHAT);
-  if (!parsed.ok) return { kind: 'invalid', error: parsed.error, rawSha256: sha };
-  return normalizeParsed({ riskDetection: parsed.value }, '', sha, context);
-}
-
+export const normalizeEntraRiskDetection = readers.entity;
 /** The envelope as the `detail` of an EventBridge event (a SOAR's `PutEvents`). */
-export function normalizeEntraEvent(input: unknown, context: EntraContext = {}): NormalizeResult {
-  const sha = rawSha256(input);
-  const parsed = parseWith(entraEventSchema, input, WHAT);
-  if (!parsed.ok) return { kind: 'invalid', error: parsed.error, rawSha256: sha };
-  return normalizeParsed(parsed.value.detail, 'detail.', sha, context);
-}
+export const normalizeEntraEvent = readers.event;
 
 function normalizeParsed(
   envelope: Envelope,
   at: string,
   sha: string,
-  context: EntraContext,
+  context: EntraRiskContext,
 ): NormalizeResult {
   const risk = envelope.riskDetection;
   const signIn = envelope.signIn ?? undefined;
@@ -177,35 +152,8 @@ function normalizeParsed(
     );
   }
   const requestId = present(risk.requestId);
-  if (signIn) {
-    if (!requestId) {
-      return invalid(
-        WHAT,
-        {
-          path: `${at}riskDetection.requestId`,
-          message: 'is empty, so the signIn cannot be tied to this detection',
-        },
-        sha,
-      );
-    }
-    if (signIn.id !== requestId) {
-      return invalid(
-        WHAT,
-        {
-          path: `${at}signIn.id`,
-          message: `must equal riskDetection.requestId (${requestId}): it is another sign-in`,
-        },
-        sha,
-      );
-    }
-    if (present(signIn.userId) && signIn.userId !== risk.userId) {
-      return invalid(
-        WHAT,
-        { path: `${at}signIn.userId`, message: `must equal riskDetection.userId (${risk.userId})` },
-        sha,
-      );
-    }
-  }
+  const mismatch = signIn && signInMismatch(signIn, risk, requestId);
+  if (mismatch) return invalid(WHAT, { ...mismatch, path: `${at}${mismatch.path}` }, sha);
   const tenantId = envelope.tenantId ?? present(signIn?.homeTenantId) ?? context.entraTenantId;
   if (!tenantId) {
     return invalid(
@@ -259,23 +207,7 @@ function normalizeParsed(
             : undefined,
       },
       evidence: compact([
-        {
-          type: 'entra.riskDetection',
-          ref: risk.id,
-          description: clip(
-            `${risk.riskEventType} (${risk.riskLevel}, ${risk.riskState}, ${risk.detectionTimingType ?? 'timing unknown'})`,
-            2000,
-          ),
-        },
-        requestId && { type: 'entra.signIn', ref: requestId },
-        present(risk.correlationId) && {
-          type: 'entra.correlationId',
-          ref: risk.correlationId ?? '',
-        },
-        present(signIn?.uniqueTokenIdentifier) && {
-          type: 'entra.uniqueTokenIdentifier',
-          ref: signIn?.uniqueTokenIdentifier ?? '',
-        },
+        ...riskEvidence('entra.riskDetection', risk, signIn),
         tokenStatus && {
           type: 'entra.tokenProtection',
           ref: tokenStatus,
@@ -295,6 +227,20 @@ function normalizeParsed(
     },
     { sourceEventId, rawSha256: sha, what: WHAT },
   );
+}
+
+/** The sign-in must be the one the detection points at, and the same user's. */
+function signInMismatch(
+  signIn: SignIn,
+  risk: Envelope['riskDetection'],
+  requestId: string | undefined,
+): { path: string; message: string } | undefined {
+  const tie = signInTieMismatch('riskDetection', requestId, signIn.id);
+  if (tie) return tie;
+  if (present(signIn.userId) && signIn.userId !== risk.userId) {
+    return { path: 'signIn.userId', message: `must equal riskDetection.userId (${risk.userId})` };
+  }
+  return undefined;
 }
 
 /** What the sign-in tells about the controls that let the session through. */
