@@ -3,16 +3,14 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type CryptoKey, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoDbLedgerStore } from '../../../shared/adapters/dynamodb/ledger-store.ts';
 import { STATE_TABLE } from '../../../shared/adapters/dynamodb/state-table-definition.ts';
-import { defaultOwnershipMap } from '../../../shared/config/load-ownership.ts';
-import { defaultContainmentPolicy } from '../../../shared/config/load-policy.ts';
 import { parseDetection } from '../../../shared/domain/detection.ts';
 import { incidentIdFor } from '../../../shared/domain/incident.ts';
 import { rawSha256 } from '../../../shared/sources/raw.ts';
-import { DEFAULT_TICKET_SLA } from '../../../shared/use-cases/open-tickets.ts';
 import { createTestTable, type TestTable } from '../../support/dynamodb-local.ts';
+import { apiEvent, stubLambdaEnv } from '../../support/lambda-events.ts';
 
 /**
  * The `intake-api` Lambda handler as API Gateway calls it: the ledger and the SET replay guard
@@ -45,25 +43,12 @@ beforeAll(async () => {
       tenantId: TENANT,
     },
   ];
-  const env: Record<string, string> = {
+  stubLambdaEnv({
     LEDGER_TABLE_NAME: ledgerTable.tableName,
     STATE_TABLE_NAME: stateTable.tableName,
     RESPOND_QUEUE_URL: QUEUE_URL,
     SSF_TRANSMITTERS: JSON.stringify(transmitters),
-    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    RESPONDER_EMBEDDED_CONFIG: JSON.stringify({
-      ownership: defaultOwnershipMap,
-      policy: defaultContainmentPolicy,
-      ticketSla: DEFAULT_TICKET_SLA,
-    }),
-  };
-  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+  });
   ({ handler } = await import('../../../functions/intake-api/handler.ts'));
 });
 
@@ -80,15 +65,7 @@ afterAll(async () => {
 });
 
 function post(path: string, body: string, contentType = 'application/json') {
-  return handler({
-    httpMethod: 'POST',
-    path,
-    headers: { 'content-type': contentType },
-    multiValueQueryStringParameters: null,
-    body,
-    isBase64Encoded: false,
-    requestContext: { requestId: 'req-1' },
-  } as unknown as APIGatewayProxyEvent);
+  return handler(apiEvent('POST', path, { body, contentType }));
 }
 
 function sent() {

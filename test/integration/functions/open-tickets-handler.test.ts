@@ -1,15 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDbLedgerStore } from '../../../shared/adapters/dynamodb/ledger-store.ts';
-import { defaultOwnershipMap } from '../../../shared/config/load-ownership.ts';
-import { defaultContainmentPolicy } from '../../../shared/config/load-policy.ts';
 import type { RemediationRequest } from '../../../shared/domain/tickets/remediation-request.ts';
 import { rawSha256 } from '../../../shared/sources/raw.ts';
-import { DEFAULT_TICKET_SLA } from '../../../shared/use-cases/open-tickets.ts';
 import { createTestTable, type TestTable } from '../../support/dynamodb-local.ts';
+import {
+  lambdaContext,
+  responderEventBody,
+  type SqsHandler,
+  sqsRecord,
+  stubLambdaEnv,
+} from '../../support/lambda-events.ts';
 import { type HttpDouble, startDouble } from '../tickets/http-double.ts';
 
 /** The `open-tickets` Lambda handler: a `Remediation Requested` event off its queue → one ticket. */
@@ -19,15 +23,8 @@ const secrets = mockClient(SecretsManagerClient);
 let ledgerTable: TestTable;
 let hook: HttpDouble;
 let status = 200;
-let handler: (
-  event: SQSEvent,
-  context: Context,
-) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
-const context = {
-  functionName: 'open-tickets',
-  awsRequestId: 'req-1',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
+let handler: SqsHandler;
+const context = lambdaContext('open-tickets');
 
 beforeAll(async () => {
   ledgerTable = await createTestTable('ledger');
@@ -35,23 +32,10 @@ beforeAll(async () => {
   secrets.on(GetSecretValueCommand).resolves({
     SecretString: JSON.stringify({ webhook: { default: { secret: WEBHOOK_SECRET } } }),
   });
-  const env: Record<string, string> = {
+  stubLambdaEnv({
     LEDGER_TABLE_NAME: ledgerTable.tableName,
     TICKET_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:418295730164:secret:tickets',
-    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    RESPONDER_EMBEDDED_CONFIG: JSON.stringify({
-      ownership: defaultOwnershipMap,
-      policy: defaultContainmentPolicy,
-      ticketSla: DEFAULT_TICKET_SLA,
-    }),
-  };
-  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+  });
   ({ handler } = await import('../../../functions/open-tickets/handler.ts'));
 });
 
@@ -77,12 +61,7 @@ function remediation(incidentId: string): SQSRecord {
     containment: [],
     mode: 'live',
   };
-  const body = JSON.stringify({
-    'detail-type': 'Remediation Requested',
-    source: 'revocation-responder',
-    detail: request,
-  });
-  return { messageId: `msg-${incidentId}`, body, messageAttributes: {} } as unknown as SQSRecord;
+  return sqsRecord(`msg-${incidentId}`, responderEventBody('Remediation Requested', request));
 }
 
 function json(path: string): unknown {
@@ -120,10 +99,7 @@ describe('open-tickets handler', () => {
 
   it('records a malformed message as a rejection and fails no record', async () => {
     const body = '{"detail": {"incidentId": 3}}';
-    const response = await handler(
-      { Records: [{ messageId: 'bad', body, messageAttributes: {} } as unknown as SQSRecord] },
-      context,
-    );
+    const response = await handler({ Records: [sqsRecord('bad', body)] }, context);
     expect(response.batchItemFailures).toEqual([]);
     const ledger = new DynamoDbLedgerStore({
       client: ledgerTable.client,

@@ -6,15 +6,17 @@ import {
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDbLedgerStore } from '../../../shared/adapters/dynamodb/ledger-store.ts';
 import { STATE_TABLE } from '../../../shared/adapters/dynamodb/state-table-definition.ts';
-import { defaultOwnershipMap } from '../../../shared/config/load-ownership.ts';
-import { defaultContainmentPolicy } from '../../../shared/config/load-policy.ts';
-import { DEFAULT_TICKET_SLA } from '../../../shared/use-cases/open-tickets.ts';
 import { createTestTable, type TestTable } from '../../support/dynamodb-local.ts';
+import {
+  lambdaContext,
+  type SqsHandler,
+  sqsRecord,
+  stubLambdaEnv,
+} from '../../support/lambda-events.ts';
 
 /**
  * The `respond` Lambda handler as Lambda runs it: an SQS batch in, partial batch response out,
@@ -25,44 +27,20 @@ const eventBridge = mockClient(EventBridgeClient);
 const iam = mockClient(IAMClient);
 let ledgerTable: TestTable;
 let stateTable: TestTable;
-let handler: (
-  event: SQSEvent,
-  context: Context,
-) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
+let handler: SqsHandler;
 const putPolicies: Array<{ RoleName?: string; PolicyName?: string; PolicyDocument?: string }> = [];
 
-const context = {
-  functionName: 'respond',
-  awsRequestId: 'req-1',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
-
-function record(id: string, body: string): SQSRecord {
-  return { messageId: id, body, messageAttributes: {} } as unknown as SQSRecord;
-}
+const context = lambdaContext('respond');
 
 beforeAll(async () => {
   ledgerTable = await createTestTable('ledger');
   stateTable = await createTestTable('state', STATE_TABLE);
-  const env: Record<string, string> = {
+  stubLambdaEnv({
     LEDGER_TABLE_NAME: ledgerTable.tableName,
     STATE_TABLE_NAME: stateTable.tableName,
     EVENT_BUS_NAME: 'revocation-responder',
-    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
     RESPONDER_ACCOUNT_ID: '418295730164',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    RESPONDER_EMBEDDED_CONFIG: JSON.stringify({
-      ownership: defaultOwnershipMap,
-      policy: defaultContainmentPolicy,
-      ticketSla: DEFAULT_TICKET_SLA,
-    }),
-  };
-  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+  });
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
   iam.on(PutRolePolicyCommand).callsFake((input) => {
     putPolicies.push(input);
@@ -100,8 +78,8 @@ describe('respond handler', () => {
     const response = await handler(
       {
         Records: [
-          record('m-1', guardDuty),
-          record('m-2', '{"detail-type": "GuardDuty Finding", "source": "aws.guardduty"}'),
+          sqsRecord('m-1', guardDuty),
+          sqsRecord('m-2', '{"detail-type": "GuardDuty Finding", "source": "aws.guardduty"}'),
         ],
       },
       context,
@@ -140,7 +118,7 @@ describe('respond handler', () => {
 
   it('changes nothing when SQS delivers the same finding again', async () => {
     const before = putPolicies.length;
-    const response = await handler({ Records: [record('m-3', guardDuty)] }, context);
+    const response = await handler({ Records: [sqsRecord('m-3', guardDuty)] }, context);
     expect(response.batchItemFailures).toEqual([]);
     expect(putPolicies).toHaveLength(before);
   });
@@ -160,8 +138,8 @@ describe('respond handler', () => {
     const response = await handler(
       {
         Records: [
-          record('m-4', JSON.stringify(other)),
-          record('m-5', readFileSync('examples/aitm-phished-admin.json', 'utf8')),
+          sqsRecord('m-4', JSON.stringify(other)),
+          sqsRecord('m-5', readFileSync('examples/aitm-phished-admin.json', 'utf8')),
         ],
       },
       context,

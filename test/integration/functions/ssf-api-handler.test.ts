@@ -2,13 +2,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { STATE_TABLE } from '../../../shared/adapters/dynamodb/state-table-definition.ts';
-import { defaultOwnershipMap } from '../../../shared/config/load-ownership.ts';
-import { defaultContainmentPolicy } from '../../../shared/config/load-policy.ts';
 import { DELIVERY_POLL, EVENT_TYPES } from '../../../shared/domain/ssf/vocabulary.ts';
-import { DEFAULT_TICKET_SLA } from '../../../shared/use-cases/open-tickets.ts';
 import { createTestTable, type TestTable } from '../../support/dynamodb-local.ts';
+import { apiEvent, stubLambdaEnv } from '../../support/lambda-events.ts';
 
 /**
  * The `ssf-api` Lambda handler behind API Gateway: discovery without credentials, management as
@@ -30,26 +28,13 @@ beforeAll(async () => {
     KeyId: KEY_ARN,
     PublicKey: new Uint8Array(keyPair.publicKey.export({ format: 'der', type: 'spki' })),
   });
-  const env: Record<string, string> = {
+  stubLambdaEnv({
     LEDGER_TABLE_NAME: ledgerTable.tableName,
     STATE_TABLE_NAME: stateTable.tableName,
     SSF_SIGNING_KEY_ID: KEY_ARN,
     SSF_ISSUER: BASE_URL,
     SSF_BASE_URL: BASE_URL,
-    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    RESPONDER_EMBEDDED_CONFIG: JSON.stringify({
-      ownership: defaultOwnershipMap,
-      policy: defaultContainmentPolicy,
-      ticketSla: DEFAULT_TICKET_SLA,
-    }),
-  };
-  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+  });
   ({ handler } = await import('../../../functions/ssf-api/handler.ts'));
 });
 
@@ -60,28 +45,6 @@ afterAll(async () => {
   await stateTable?.drop();
 });
 
-function event(
-  method: string,
-  path: string,
-  options: {
-    body?: unknown;
-    authorizer?: Record<string, string>;
-    query?: Record<string, string>;
-  } = {},
-): APIGatewayProxyEvent {
-  return {
-    httpMethod: method,
-    path,
-    headers: { 'content-type': 'application/json' },
-    multiValueQueryStringParameters: options.query
-      ? Object.fromEntries(Object.entries(options.query).map(([k, v]) => [k, [v]]))
-      : null,
-    body: options.body === undefined ? null : JSON.stringify(options.body),
-    isBase64Encoded: false,
-    requestContext: { requestId: 'r-1', authorizer: options.authorizer ?? null },
-  } as unknown as APIGatewayProxyEvent;
-}
-
 const manager = { principal: 'okta-itp-client', scopes: 'ssf.manage ssf.read' };
 const pollStream = {
   events_requested: [EVENT_TYPES.sessionRevoked],
@@ -91,14 +54,14 @@ const pollStream = {
 
 describe('ssf-api handler', () => {
   it('serves the configuration and the KMS public key to anyone, naming the API as issuer', async () => {
-    const configuration = await handler(event('GET', '/.well-known/ssf-configuration'));
+    const configuration = await handler(apiEvent('GET', '/.well-known/ssf-configuration'));
     expect(configuration.statusCode).toBe(200);
     expect(JSON.parse(configuration.body)).toMatchObject({
       issuer: BASE_URL,
       jwks_uri: `${BASE_URL}/ssf/jwks`,
       configuration_endpoint: `${BASE_URL}/ssf/streams`,
     });
-    const jwks = await handler(event('GET', '/ssf/jwks'));
+    const jwks = await handler(apiEvent('GET', '/ssf/jwks'));
     const [key] = JSON.parse(jwks.body).keys;
     expect(key).toMatchObject({
       kty: 'RSA',
@@ -110,26 +73,26 @@ describe('ssf-api handler', () => {
 
   it('manages streams as the caller the authorizer named, and only theirs', async () => {
     const created = await handler(
-      event('POST', '/ssf/streams', { body: pollStream, authorizer: manager }),
+      apiEvent('POST', '/ssf/streams', { body: pollStream, authorizer: manager }),
     );
     expect(created.statusCode).toBe(201);
     const { stream_id } = JSON.parse(created.body);
     const mine = await handler(
-      event('GET', '/ssf/streams', { authorizer: manager, query: { stream_id } }),
+      apiEvent('GET', '/ssf/streams', { authorizer: manager, query: { stream_id } }),
     );
     expect(mine.statusCode).toBe(200);
     const other = { principal: 'another-client', scopes: 'ssf.manage' };
     const theirs = await handler(
-      event('GET', '/ssf/streams', { authorizer: other, query: { stream_id } }),
+      apiEvent('GET', '/ssf/streams', { authorizer: other, query: { stream_id } }),
     );
     expect(theirs.statusCode).toBe(404);
   });
 
   it('refuses management without an authorized caller, and writes with only ssf.read', async () => {
-    expect((await handler(event('GET', '/ssf/streams'))).statusCode).toBe(401);
+    expect((await handler(apiEvent('GET', '/ssf/streams'))).statusCode).toBe(401);
     const reader = { principal: 'okta-itp-client', scopes: 'ssf.read' };
     const write = await handler(
-      event('POST', '/ssf/streams', { body: pollStream, authorizer: reader }),
+      apiEvent('POST', '/ssf/streams', { body: pollStream, authorizer: reader }),
     );
     expect(write.statusCode).toBe(403);
   });

@@ -1,17 +1,21 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDbLedgerStore } from '../../../shared/adapters/dynamodb/ledger-store.ts';
 import { STATE_TABLE } from '../../../shared/adapters/dynamodb/state-table-definition.ts';
 import { DynamoDbStreamStore } from '../../../shared/adapters/ssf/dynamodb-stream-store.ts';
-import { defaultOwnershipMap } from '../../../shared/config/load-ownership.ts';
-import { defaultContainmentPolicy } from '../../../shared/config/load-policy.ts';
 import type { Stream } from '../../../shared/domain/ssf/stream.ts';
 import { DELIVERY_PUSH, EVENT_TYPES } from '../../../shared/domain/ssf/vocabulary.ts';
-import { DEFAULT_TICKET_SLA } from '../../../shared/use-cases/open-tickets.ts';
 import { createTestTable, type TestTable } from '../../support/dynamodb-local.ts';
+import {
+  lambdaContext,
+  responderEventBody,
+  type SqsHandler,
+  sqsRecord,
+  stubLambdaEnv,
+} from '../../support/lambda-events.ts';
 import { type ReceiverDouble, startReceiverDouble } from '../ssf/receiver-double.ts';
 
 /**
@@ -28,16 +32,8 @@ let ledgerTable: TestTable;
 let stateTable: TestTable;
 let receiver: ReceiverDouble;
 let ledger: DynamoDbLedgerStore;
-let handler: (
-  event: SQSEvent,
-  context: Context,
-) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
-const contextWith = (remainingMs: number) =>
-  ({
-    functionName: 'ssf-transmit',
-    awsRequestId: 'req-1',
-    getRemainingTimeInMillis: () => remainingMs,
-  }) as unknown as Context;
+let handler: SqsHandler;
+const contextWith = (remainingMs: number) => lambdaContext('ssf-transmit', remainingMs);
 
 const detection = {
   detectionId: 'det-ssf-1',
@@ -58,25 +54,12 @@ beforeAll(async () => {
     KeyId: KEY_ARN,
     Signature: new Uint8Array(sign('sha256', Buffer.from(input.Message), keyPair.privateKey)),
   }));
-  const env: Record<string, string> = {
+  stubLambdaEnv({
     LEDGER_TABLE_NAME: ledgerTable.tableName,
     STATE_TABLE_NAME: stateTable.tableName,
     SSF_SIGNING_KEY_ID: KEY_ARN,
     SSF_ISSUER: ISSUER,
-    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    POWERTOOLS_TRACE_ENABLED: 'false',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    RESPONDER_EMBEDDED_CONFIG: JSON.stringify({
-      ownership: defaultOwnershipMap,
-      policy: defaultContainmentPolicy,
-      ticketSla: DEFAULT_TICKET_SLA,
-    }),
-  };
-  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+  });
   ledger = new DynamoDbLedgerStore({
     client: ledgerTable.client,
     tableName: ledgerTable.tableName,
@@ -129,12 +112,8 @@ async function containedIncident(incidentId: string): Promise<void> {
 }
 
 function completed(incidentId: string | undefined, messageId = `msg-${incidentId}`): SQSRecord {
-  const body = JSON.stringify({
-    'detail-type': 'Containment Completed',
-    source: 'revocation-responder',
-    detail: incidentId ? { incidentId, status: 'contained' } : { status: 'contained' },
-  });
-  return { messageId, body, messageAttributes: {} } as unknown as SQSRecord;
+  const detail = incidentId ? { incidentId, status: 'contained' } : { status: 'contained' };
+  return sqsRecord(messageId, responderEventBody('Containment Completed', detail));
 }
 
 async function kinds(incidentId: string): Promise<string[]> {
