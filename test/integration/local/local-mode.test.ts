@@ -1,11 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocalRuntime } from '../../../shared/local/runtime.ts';
-import { silentLog } from '../../../shared/ports/log.ts';
-import { normalizeEvent } from '../../../shared/sources/normalize.ts';
+import { describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../../shared/use-cases/verify-ledger.ts';
+import { detectionFile, localRuntimeForSuite } from '../../support/local-runtime.ts';
 
 /** Local mode end to end: embedded DynamoDB Local, the simulated tenant, file tickets. */
 
@@ -29,35 +26,18 @@ const SERVICE_PRINCIPAL_RISK = 'test/fixtures/entra/service-principal-risk-with-
 const EC2_ROLE = 'halvorsen-api-ec2-role';
 const SSO_ROLE = 'AWSReservedSSO_PowerUserAccess_7c1d2e9f0a3b4c5d';
 
-let runtime: LocalRuntime;
-let stateDir: string;
-
-beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), 'responder-local-'));
-  runtime = await startLocalRuntime({ stateDir, env: {}, log: silentLog });
-});
-
-afterAll(async () => {
-  await runtime?.close();
-  rmSync(stateDir, { recursive: true, force: true });
-});
-
-function load(path: string) {
-  const result = normalizeEvent(JSON.parse(readFileSync(path, 'utf8')));
-  if (result.kind !== 'detection') throw new Error(`${path} is not a detection: ${result.kind}`);
-  return result;
-}
+const { runtime, stateDir } = localRuntimeForSuite('responder-local-');
 
 describe('local mode', () => {
   it('says it runs against the simulated tenant', () => {
-    expect(runtime.mode).toBe('simulated');
+    expect(runtime().mode).toBe('simulated');
   });
 
   it.each(Object.entries(EXAMPLES))(
     'handles examples/%s.json end to end, once',
     async (name, status) => {
-      const input = load(`examples/${name}.json`);
-      const first = await runtime.handle(input);
+      const input = detectionFile(`examples/${name}.json`);
+      const first = await runtime().handle(input);
       expect(first.status).toBe(status);
       expect(first.mode).toBe('simulated');
       expect(first.replayed).toBe(false);
@@ -67,31 +47,31 @@ describe('local mode', () => {
       for (const ticket of first.tickets) {
         expect(ticket.status).toBe('opened');
         if (ticket.status === 'opened')
-          expect(existsSync(join(stateDir, ticket.ticketId))).toBe(true);
+          expect(existsSync(join(stateDir(), ticket.ticketId))).toBe(true);
       }
 
-      const recorded = await runtime.ledger.query({ incidentId: first.incidentId, limit: 1000 });
-      const second = await runtime.handle(input);
+      const recorded = await runtime().ledger.query({ incidentId: first.incidentId, limit: 1000 });
+      const second = await runtime().handle(input);
       expect(second.replayed).toBe(true);
       expect(second.incidentId).toBe(first.incidentId);
-      const after = await runtime.ledger.query({ incidentId: first.incidentId, limit: 1000 });
+      const after = await runtime().ledger.query({ incidentId: first.incidentId, limit: 1000 });
       expect(after.records).toHaveLength(recorded.records.length);
-      const folder = join(stateDir, 'tickets', first.incidentId);
+      const folder = join(stateDir(), 'tickets', first.incidentId);
       expect(existsSync(folder) ? readdirSync(folder) : []).toHaveLength(first.tickets.length);
     },
   );
 
   it('contains the phished admin in the simulated tenant: revoked, verified, roles removed and recorded', async () => {
-    const tenant = runtime.simulatedTenant;
+    const tenant = runtime().simulatedTenant;
     if (!tenant) throw new Error('expected the simulated tenant');
     const maria = '1b688927-349c-4622-845d-03aefbc01f62';
     expect(tenant.directory.activeAssignmentsOf(maria)).toEqual([]);
     expect(tenant.directory.findUser(maria)?.accountEnabled).toBe(false);
 
-    const incident = load('examples/aitm-phished-admin.json');
-    const result = await runtime.handle(incident); // a replay: the first result, nothing new
+    const incident = detectionFile('examples/aitm-phished-admin.json');
+    const result = await runtime().handle(incident); // a replay: the first result, nothing new
     expect(result.verification?.verified).toBe(true);
-    const records = (await runtime.ledger.query({ incidentId: result.incidentId, limit: 1000 }))
+    const records = (await runtime().ledger.query({ incidentId: result.incidentId, limit: 1000 }))
       .records;
     const removed = records
       .filter(
@@ -116,17 +96,17 @@ describe('local mode', () => {
     [IDENTITY_CENTER_SESSION, undefined],
     [ACCESS_KEY_ANOMALY, undefined],
   ])('handles the source event %s', async (path, status) => {
-    const result = await runtime.handle(load(path));
+    const result = await runtime().handle(detectionFile(path));
     if (status) expect(result.status).toBe(status);
     expect(result.findings.length).toBeGreaterThan(0);
-    expect((await runtime.handle(load(path))).replayed).toBe(true);
+    expect((await runtime().handle(detectionFile(path))).replayed).toBe(true);
   });
 
   it('contains the compromised service principal in the simulated tenant: disabled, secret removed, recorded', async () => {
-    const tenant = runtime.simulatedTenant;
+    const tenant = runtime().simulatedTenant;
     if (!tenant) throw new Error('expected the simulated tenant');
     const spId = 'a3c5e7f9-1b2d-4f6a-8c0e-2d4f6a8c0e1b';
-    const result = await runtime.handle(load(SERVICE_PRINCIPAL_RISK));
+    const result = await runtime().handle(detectionFile(SERVICE_PRINCIPAL_RISK));
     expect(result.mode).toBe('simulated');
     expect(result.verification?.verified).toBe(true);
     const sp = tenant.directory.servicePrincipals.get(spId);
@@ -142,7 +122,7 @@ describe('local mode', () => {
     expect(result.findings.filter((f) => f.status === 'failed').map((f) => f.controlId)).toEqual([
       'iam.workload-short-lived-credentials',
     ]);
-    const records = (await runtime.ledger.query({ incidentId: result.incidentId, limit: 1000 }))
+    const records = (await runtime().ledger.query({ incidentId: result.incidentId, limit: 1000 }))
       .records;
     const restorable = records
       .filter(
@@ -156,9 +136,9 @@ describe('local mode', () => {
   });
 
   it('contains the GuardDuty instance-credential exfiltration in the simulated IAM: deny policy on the role, verified, recorded', async () => {
-    const iam = runtime.simulatedAwsIam;
+    const iam = runtime().simulatedAwsIam;
     if (!iam) throw new Error('expected the simulated AWS IAM');
-    const result = await runtime.handle(load(EXFILTRATION));
+    const result = await runtime().handle(detectionFile(EXFILTRATION));
     expect(result.mode).toBe('simulated');
     // One responder policy per role, whatever the incident: its cut-off moves forward.
     const policyName = 'RevokeOlderSessions-responder';
@@ -178,10 +158,10 @@ describe('local mode', () => {
     });
     // The role's own policy is untouched, and the change survives in the state folder.
     expect(iam.state.inlinePolicy(EC2_ROLE, 'halvorsen-api-shipments-read')).toBeDefined();
-    const saved = readFileSync(join(stateDir, 'simulated-aws-iam.json'), 'utf8');
+    const saved = readFileSync(join(stateDir(), 'simulated-aws-iam.json'), 'utf8');
     expect(saved).toContain(policyName);
 
-    const records = (await runtime.ledger.query({ incidentId: result.incidentId, limit: 1000 }))
+    const records = (await runtime().ledger.query({ incidentId: result.incidentId, limit: 1000 }))
       .records;
     const recorded = records
       .filter(
@@ -195,9 +175,9 @@ describe('local mode', () => {
   });
 
   it('leaves the IAM Identity Center role session to IAM Identity Center, and says so', async () => {
-    const iam = runtime.simulatedAwsIam;
+    const iam = runtime().simulatedAwsIam;
     if (!iam) throw new Error('expected the simulated AWS IAM');
-    const result = await runtime.handle(load(IDENTITY_CENTER_SESSION));
+    const result = await runtime().handle(detectionFile(IDENTITY_CENTER_SESSION));
     expect(result.mode).toBe('simulated');
     expect(result.status).not.toBe('notCovered');
     expect(result.containment.filter((line) => line.status === 'succeeded')).toEqual([]);
@@ -216,9 +196,9 @@ describe('local mode', () => {
   });
 
   it("holds the medium-severity access-key finding for approval: the user's key stays active", async () => {
-    const iam = runtime.simulatedAwsIam;
+    const iam = runtime().simulatedAwsIam;
     if (!iam) throw new Error('expected the simulated AWS IAM');
-    const result = await runtime.handle(load(ACCESS_KEY_ANOMALY));
+    const result = await runtime().handle(detectionFile(ACCESS_KEY_ANOMALY));
     expect(result.mode).toBe('simulated');
     expect(result.status).not.toBe('notCovered');
     expect(result.approval?.actions).toContain('removeCredentials');
@@ -237,7 +217,7 @@ describe('local mode', () => {
   });
 
   it('leaves the ledger intact after all of it', async () => {
-    const verification = await verifyLedger(runtime.ledger);
+    const verification = await verifyLedger(runtime().ledger);
     expect(verification.intact).toBe(true);
     expect(verification.incidents).toBeGreaterThanOrEqual(Object.keys(EXAMPLES).length);
     expect(verification.unattestedRecords).toBe(0);

@@ -1,40 +1,18 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocalRuntime } from '../../../shared/local/runtime.ts';
-import { silentLog } from '../../../shared/ports/log.ts';
-import { normalizeEvent } from '../../../shared/sources/normalize.ts';
+import { describe, expect, it } from 'vitest';
 import { release } from '../../../shared/use-cases/release.ts';
+import { detectionFile, localRuntimeForSuite } from '../../support/local-runtime.ts';
 
 /** Local mode on an Okta System Log detection: the simulated Okta org contains it, release restores. */
 
 const MARIA = '00unncgl0k9KaBdRpL3L';
-let runtime: LocalRuntime;
-let stateDir: string;
-
-beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), 'responder-okta-'));
-  runtime = await startLocalRuntime({ stateDir, env: {}, log: silentLog });
-});
-
-afterAll(async () => {
-  await runtime?.close();
-  rmSync(stateDir, { recursive: true, force: true });
-});
-
-function load(path: string) {
-  const result = normalizeEvent(JSON.parse(readFileSync(path, 'utf8')));
-  if (result.kind !== 'detection') throw new Error(`${path} is not a detection: ${result.kind}`);
-  return result;
-}
+const { runtime } = localRuntimeForSuite('responder-okta-');
 
 describe('local mode on Okta', () => {
   it('contains the Okta fixture against the simulated org, then release restores the roles', async () => {
-    const okta = runtime.simulatedOkta;
+    const okta = runtime().simulatedOkta;
     expect(okta).toBeDefined();
-    const input = load('test/fixtures/okta/session-context-change.json');
-    const response = await runtime.handle(input);
+    const input = detectionFile('test/fixtures/okta/session-context-change.json');
+    const response = await runtime().handle(input);
     expect(response.status).toBe('contained');
     expect(response.mode).toBe('simulated');
     const byAction = (action: string) =>
@@ -50,7 +28,7 @@ describe('local mode on Okta', () => {
         requestedBy: 'operator@example',
         reason: 'false positive: travelling',
       },
-      runtime.operator,
+      runtime().operator,
     );
     expect(released.status).toBe('released');
     expect(released.status === 'released' && released.outcomes.map((o) => o.status)).toEqual([
@@ -66,7 +44,7 @@ describe('local mode on Okta', () => {
   });
 
   it('reports an Okta org it holds no credentials for as not covered', async () => {
-    const input = load('test/fixtures/okta/session-context-change.json');
+    const input = detectionFile('test/fixtures/okta/session-context-change.json');
     const other = {
       ...input,
       detection: {
@@ -75,7 +53,7 @@ describe('local mode on Okta', () => {
         tenant: { provider: 'okta' as const, tenantId: 'another-org' },
       },
     };
-    const response = await runtime.handle(other);
+    const response = await runtime().handle(other);
     expect(response.status).toBe('notCovered');
   });
 });
