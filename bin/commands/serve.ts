@@ -3,6 +3,7 @@ import { stderrLog } from '../../shared/adapters/logging.ts';
 import { startLocalRuntime } from '../../shared/local/runtime.ts';
 import { startLocalServer } from '../../shared/local/server.ts';
 import { type CliIo, EXIT, stateDirOf, UsageError } from '../io.ts';
+import { serveBanner } from './serve-banner.ts';
 
 const USAGE = 'usage: responder serve [--port N] [--state-dir DIR] [--dry-run]';
 const DEFAULT_PORT = 8787;
@@ -22,23 +23,7 @@ export async function serveCommand(args: string[], io: CliIo, stop = untilSignal
     log,
   });
   const server = await startLocalServer(runtime, { port: options.port, env: io.env, log });
-  io.out(
-    [
-      `revocation-responder listening on ${server.url}  (mode: ${options.dryRun ? 'dry-run' : runtime.mode})`,
-      runtime.mode === 'simulated'
-        ? '  identity provider: simulated Entra tenant (Halvorsen Freight demo seed): no real identity is touched'
-        : '  identity provider: live Entra tenant from ENTRA_* credentials',
-      `  state folder:      ${runtime.stateDir} (ledger in DynamoDB Local, tickets/, events.ndjson)`,
-      '',
-      'try it:',
-      `  curl -s -X POST ${server.url}/v1/detections -H 'content-type: application/json' --data @examples/aitm-phished-admin.json`,
-      `  curl -s '${server.url}/v1/ledger/records?ownerTeam=Identity%20Platform'`,
-      '  npx responder ledger verify',
-      '',
-      'routes: POST /v1/detections, POST /v1/ssf/events, GET /v1/ledger/{records,incidents/{id},summary,verify},',
-      '        POST /v1/incidents/{id}/{approve,deny,release}, GET /v1/incidents, GET /healthz.  Ctrl-C stops.',
-    ].join('\n'),
-  );
+  io.out(serveBanner(server, runtime, options.dryRun));
   await stop();
   await server.close();
   await runtime.close();

@@ -26,6 +26,8 @@ const MAX_BODY_BYTES = 1024 * 1024; // the APIs apply their own, smaller limits
 
 export interface LocalServer {
   url: string;
+  /** Whether `POST /v1/ssf/events` takes SETs (only with `RESPONDER_SSF_TRANSMITTERS`). */
+  receivesSets: boolean;
   close(): Promise<void>;
 }
 
@@ -135,6 +137,7 @@ export async function startLocalServer(
   const sweep = expirySweep(runtime, options);
   return {
     url,
+    receivesSets: transmitters.length > 0,
     close: async () => {
       clearInterval(sweep);
       await watch.stop();
