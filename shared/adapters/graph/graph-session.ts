@@ -123,6 +123,15 @@ export class GraphTenantSession {
     return this.#deadline - DEADLINE_MARGIN_MS - this.#settings.now();
   }
 
+  /**
+   * A directory object as a `$ref` body names it: on this session's Graph service root, so a
+   * national cloud (graph.microsoft.us, dod-graph.microsoft.us, microsoftgraph.chinacloudapi.cn)
+   * gets a reference to its own service.
+   */
+  directoryObjectRef(id: string): string {
+    return `${this.#settings.graphBaseUrl}/v1.0/directoryObjects/${encodeURIComponent(id)}`;
+  }
+
   warmUp(): Promise<void> {
     return this.#credential.warmUp();
   }

@@ -141,7 +141,7 @@ export class PrivilegeRestorer {
       method: 'POST',
       path: `/groups/${enc(change.groupId)}/members/$ref`,
       body: {
-        '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${change.memberId}`,
+        '@odata.id': this.#session.directoryObjectRef(change.memberId),
       },
     });
     const start =

@@ -228,7 +228,7 @@ export function graphRoutes(
       pattern: new RegExp(`^/groups/${id}/members/\\$ref$`),
       permissions: PERMISSIONS.writeGroupMembers,
       handle: (m, body, _u, _r, granted) =>
-        a.addMember(decodeURIComponent(m[1] ?? ''), body, granted),
+        a.addMember(decodeURIComponent(m[1] ?? ''), body, granted, paging.baseUrl()),
     },
     ...(['eligible', 'active'] as const).flatMap((schedule): Route[] => {
       const name = schedule === 'eligible' ? 'eligibility' : 'assignment';

@@ -191,16 +191,30 @@ export class SimulatedPrivilegedAccess {
     return { status: 204 };
   }
 
-  addMember(groupId: string, body: unknown, permissions: readonly string[]): GraphAnswer {
+  /** `serviceRoot`: this service's origin; a reference to another cloud's Graph names nothing here. */
+  addMember(
+    groupId: string,
+    body: unknown,
+    permissions: readonly string[],
+    serviceRoot: string,
+  ): GraphAnswer {
     const at = this.#now();
     const group = this.groups.get(groupId.toLowerCase());
     if (!group) return notFound(groupId, at);
     if (group.isAssignableToRole && !permissions.includes('RoleManagement.ReadWrite.Directory'))
       return denied(at);
     const ref = (body as Body)?.['@odata.id'];
+    const prefix = `${serviceRoot}/v1.0/directoryObjects/`.toLowerCase();
     const memberId =
-      typeof ref === 'string' ? /\/directoryObjects\/([^/]+)$/.exec(ref)?.[1] : undefined;
-    if (!memberId) return badRequest('@odata.id must reference a directory object.', at);
+      typeof ref === 'string' && ref.toLowerCase().startsWith(prefix)
+        ? /^[^/]+$/.exec(decodeURIComponent(ref.slice(prefix.length)))?.[0]
+        : undefined;
+    if (!memberId) {
+      return badRequest(
+        `@odata.id must reference a directory object of this service: ${serviceRoot}/v1.0/directoryObjects/{id}.`,
+        at,
+      );
+    }
     if (!this.#directory.findUser(memberId)) return notFound(memberId, at);
     if (group.members.some((m) => m.toLowerCase() === memberId.toLowerCase())) {
       return badRequest(
