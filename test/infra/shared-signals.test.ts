@@ -198,6 +198,30 @@ describe('Shared Signals transmitter in the stack', () => {
     expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
   });
 
+  it('takes Release Completed (a confirmed re-enable) from the bus to the same queue', () => {
+    const rules = resources('AWS::Events::Rule').filter(([id]) =>
+      id.startsWith('SharedSignalsReleaseCompleted'),
+    );
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0] as [string, CfnResource];
+    expect(refersTo(rule.Properties.EventBusName, ids.bus)).toBe(true);
+    const pattern = rule.Properties.EventPattern as Record<string, unknown>;
+    const event = (detailType: string, source = 'revocation-responder') => ({
+      source,
+      'detail-type': detailType,
+      detail: { incidentId: 'inc-1' },
+    });
+    expect(matchesPattern(pattern, event('Release Completed'))).toBe(true);
+    expect(matchesPattern(pattern, event('Containment Completed'))).toBe(false);
+    expect(matchesPattern(pattern, event('Release Completed', 'soar.playbook'))).toBe(false);
+    const targets = rule.Properties.Targets as Record<string, unknown>[];
+    expect(targets).toHaveLength(1);
+    expect(refersTo(targets[0]?.Arn, ids.queue)).toBe(true);
+    expect(
+      refersTo((targets[0]?.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn, ids.dlq),
+    ).toBe(true);
+  });
+
   it('alarms when an undeliverable event reaches the dead-letter queue', () => {
     const alarms = resources('AWS::CloudWatch::Alarm').filter(([, alarm]) =>
       JSON.stringify(alarm.Properties.Dimensions ?? []).includes(ids.dlq),

@@ -227,4 +227,57 @@ describe('ssf-transmit handler', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(receiver.received.length).toBe(before);
   });
+
+  it('sends RISC account-enabled once, from a Release Completed event after a confirmed re-enable', async () => {
+    const store = new DynamoDbStreamStore(stateTable.client, stateTable.tableName);
+    await store.put({
+      ...((await store.get('stream-push-1')) as Stream),
+      stream_id: 'stream-enabled-1',
+      events_requested: [EVENT_TYPES.accountEnabled],
+      events_delivered: [EVENT_TYPES.accountEnabled],
+    });
+    await ledger.append('inc-ssf-3', [
+      { kind: 'detection.received', stepKey: 'detection', data: { detection, mode: 'live' } },
+      {
+        kind: 'containment.action',
+        stepKey: 'action:disableAccount:u-1',
+        status: 'succeeded',
+        subjectId: 'u-1',
+        data: { action: 'disableAccount', target: 'u-1', mode: 'live' },
+      },
+      {
+        kind: 'restore.action',
+        stepKey: 'restore:accountDisabled:u-1:succeeded',
+        status: 'succeeded',
+        subjectId: 'u-1',
+        data: {
+          action: 'disableAccount',
+          target: 'u-1',
+          change: { kind: 'accountDisabled', subjectId: 'u-1' },
+        },
+      },
+    ]);
+    const released = (messageId: string): SQSRecord =>
+      ({
+        messageId,
+        body: JSON.stringify({
+          'detail-type': 'Release Completed',
+          source: 'revocation-responder',
+          detail: { incidentId: 'inc-ssf-3', restored: [{ kind: 'accountDisabled' }] },
+        }),
+        messageAttributes: {},
+      }) as unknown as SQSRecord;
+    const before = receiver.received.length;
+    const first = await handler({ Records: [released('msg-rel-1')] }, contextWith(60_000));
+    expect(first.batchItemFailures).toEqual([]);
+    const pushed = receiver.received.slice(before);
+    expect(pushed).toHaveLength(1);
+    const claims = decode((pushed[0]?.body ?? '').split('.')[1] as string);
+    expect(Object.keys(claims.events as object)).toEqual([EVENT_TYPES.accountEnabled]);
+    expect(claims.txn).toBe('inc-ssf-3');
+
+    const again = await handler({ Records: [released('msg-rel-2')] }, contextWith(60_000));
+    expect(again.batchItemFailures).toEqual([]);
+    expect(receiver.received.length).toBe(before + 1);
+  });
 });
