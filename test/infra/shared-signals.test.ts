@@ -71,7 +71,7 @@ describe('Shared Signals transmitter in the stack', () => {
     expect(key.DeletionPolicy).toBe('Retain');
   });
 
-  it("lets only the transmitter's functions sign: IAM grants and the key policy agree", () => {
+  it('lets exactly one principal sign, the transmit function: IAM grants and the key policy agree', () => {
     const signers = resources('AWS::IAM::Role')
       .filter(([roleId]) =>
         statementsOfRole(synthesized.template, roleId).some(
@@ -83,17 +83,31 @@ describe('Shared Signals transmitter in the stack', () => {
       )
       .map(([roleId]) => roleId)
       .sort();
-    expect(signers).toEqual([ids.apiRole, ids.transmitRole].sort());
+    expect(signers).toEqual([ids.transmitRole]);
 
     const key = synthesized.template.findResources('AWS::KMS::Key')[ids.key] as CfnResource;
     const policy = (key.Properties.KeyPolicy as { Statement: PolicyStatement[] }).Statement;
     const deny = policy.find((s) => s.Sid === 'OnlyTheTransmitterSigns');
     expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:Sign' });
-    const allowed = deny?.Condition?.ArnNotEquals?.['aws:PrincipalArn'] as unknown[];
-    expect(allowed).toHaveLength(2);
-    for (const roleId of [ids.transmitRole, ids.apiRole]) {
-      expect(allowed.some((arn) => refersTo(arn, roleId))).toBe(true);
-    }
+    const allowed = deny?.Condition?.ArnNotEquals?.['aws:PrincipalArn'];
+    expect(Array.isArray(allowed)).toBe(false); // one ARN, not a list
+    expect(refersTo(allowed, ids.transmitRole)).toBe(true);
+    // No key-policy statement allows kms:Sign to a named principal other than the account root.
+    const allowsSign = policy.filter(
+      (s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a === 'kms:Sign'),
+    );
+    expect(allowsSign).toEqual([]);
+  });
+
+  it('lets the management API read the public key and queue work for the transmitter, not sign', () => {
+    const api = statementsOfRole(synthesized.template, ids.apiRole).filter((s) =>
+      resourcesOf(s).some((r) => refersTo(r, ids.key)),
+    );
+    expect(api.flatMap(actionsOf)).toEqual(['kms:GetPublicKey']);
+    const sends = statementsOfRole(synthesized.template, ids.apiRole).filter((s) =>
+      resourcesOf(s).some((r) => refersTo(r, ids.queue)),
+    );
+    expect(sends.flatMap(actionsOf)).toContain('sqs:SendMessage');
   });
 
   it('guards every management route with the bearer-token authorizer, not the discovery routes', () => {

@@ -15,12 +15,9 @@ import {
   SCOPE_MANAGE,
   SCOPE_READ,
   SUPPORTED_EVENT_TYPES,
-  VERIFICATION_EVENT,
 } from '../../domain/ssf/vocabulary.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { LedgerReader, LedgerWriter } from '../../ports/ledger.ts';
-import type { SetPusher, SetSigner, StreamStore } from '../../ports/ssf.ts';
-import { deliverQueued, releaseHeld } from '../../use-cases/ssf-transmit.ts';
+import type { SetSigner, StreamStore, TransmitRequests } from '../../ports/ssf.ts';
 import { type HttpRequest, type HttpResponse, json } from './types.ts';
 
 /** Who called the management API, as the bearer token says. */
@@ -35,9 +32,10 @@ export interface SsfApiDeps {
   /** Where these routes are served, for the endpoints the configuration names. */
   baseUrl: string;
   streams: StreamStore;
-  signer: SetSigner;
-  pusher: SetPusher;
-  ledger: LedgerReader & LedgerWriter;
+  /** The public signing keys only: the transmitter alone signs (verification events included). */
+  keys: Pick<SetSigner, 'jwks'>;
+  /** Verification and resumed deliveries go to the transmitter. */
+  requests: TransmitRequests;
   clock: Clock;
   defaultSubjects: 'ALL' | 'NONE';
   /** Undefined when the request carries no valid bearer token. */
@@ -79,12 +77,11 @@ export function createSsfApi(deps: SsfApiDeps): (request: HttpRequest) => Promis
     authorization_schemes: [{ spec_urn: 'urn:ietf:rfc:6749' }, { spec_urn: 'urn:ietf:rfc:6750' }],
     default_subjects: deps.defaultSubjects,
   };
-  const delivery = { ...deps, deadline: undefined };
 
   return async (request) => {
     const { method, path } = request;
     if (path === SSF_PATHS.configuration && method === 'GET') return json(200, configuration);
-    if (path === SSF_PATHS.jwks && method === 'GET') return json(200, await deps.signer.jwks());
+    if (path === SSF_PATHS.jwks && method === 'GET') return json(200, await deps.keys.jwks());
 
     const caller = await deps.authorize(request);
     if (!caller) {
@@ -195,7 +192,7 @@ export function createSsfApi(deps: SsfApiDeps): (request: HttpRequest) => Promis
         };
         await deps.streams.put(updated);
         if (updated.status === 'enabled' && found.status === 'paused')
-          await releaseHeld(updated, delivery);
+          await deps.requests.request({ kind: 'resume', streamId: updated.stream_id });
         if (updated.status === 'disabled') await deps.streams.takeHeld(updated.stream_id); // dropped
         return json(200, statusOf(updated));
       }
@@ -227,18 +224,11 @@ export function createSsfApi(deps: SsfApiDeps): (request: HttpRequest) => Promis
       if (body.state !== undefined && (typeof body.state !== 'string' || body.state.length > 256))
         return invalid('state must be a string of at most 256 characters');
       if (found.status !== 'disabled') {
-        const jti = randomUUID();
-        const set = await deps.signer.sign({
-          iss: found.iss,
-          aud: found.aud,
-          iat: Math.floor(deps.clock.now().getTime() / 1000),
-          jti,
-          sub_id: { format: 'opaque', id: found.stream_id },
-          events: { [VERIFICATION_EVENT]: body.state === undefined ? {} : { state: body.state } },
+        await deps.requests.request({
+          kind: 'verify',
+          streamId: found.stream_id,
+          ...(typeof body.state === 'string' ? { state: body.state } : {}),
         });
-        const queued = { jti, set, eventType: VERIFICATION_EVENT };
-        if (found.status === 'paused') await deps.streams.hold(found.stream_id, queued);
-        else await deliverQueued(found, queued, undefined, delivery);
       }
       return { status: 204, headers: {}, body: '' };
     }

@@ -9,7 +9,11 @@ import { DynamoDbStreamStore } from '../../../shared/adapters/ssf/dynamodb-strea
 import { defaultOwnershipMap } from '../../../shared/config/load-ownership.ts';
 import { defaultContainmentPolicy } from '../../../shared/config/load-policy.ts';
 import type { Stream } from '../../../shared/domain/ssf/stream.ts';
-import { DELIVERY_PUSH, EVENT_TYPES } from '../../../shared/domain/ssf/vocabulary.ts';
+import {
+  DELIVERY_PUSH,
+  EVENT_TYPES,
+  VERIFICATION_EVENT,
+} from '../../../shared/domain/ssf/vocabulary.ts';
 import { DEFAULT_TICKET_SLA } from '../../../shared/use-cases/open-tickets.ts';
 import { createTestTable, type TestTable } from '../../support/dynamodb-local.ts';
 import { type ReceiverDouble, startReceiverDouble } from '../ssf/receiver-double.ts';
@@ -279,5 +283,59 @@ describe('ssf-transmit handler', () => {
     const again = await handler({ Records: [released('msg-rel-2')] }, contextWith(60_000));
     expect(again.batchItemFailures).toEqual([]);
     expect(receiver.received.length).toBe(before + 1);
+  });
+
+  it("signs and pushes the verification event the management API queued, with the receiver's state", async () => {
+    const request = (messageId: string, ssfRequest: unknown): SQSRecord =>
+      ({
+        messageId,
+        body: JSON.stringify({ ssfRequest }),
+        messageAttributes: {},
+      }) as unknown as SQSRecord;
+    const before = receiver.received.length;
+    const signsBefore = kms.commandCalls(SignCommand).length;
+    const response = await handler(
+      {
+        Records: [
+          request('msg-verify', { kind: 'verify', streamId: 'stream-push-1', state: 'abc' }),
+        ],
+      },
+      contextWith(60_000),
+    );
+    expect(response.batchItemFailures).toEqual([]);
+    const pushed = receiver.received.slice(before);
+    expect(pushed).toHaveLength(1);
+    const claims = decode((pushed[0]?.body ?? '').split('.')[1] as string);
+    expect(claims).toMatchObject({
+      iss: ISSUER,
+      sub_id: { format: 'opaque', id: 'stream-push-1' },
+      events: { [VERIFICATION_EVENT]: { state: 'abc' } },
+    });
+    expect(kms.commandCalls(SignCommand).length).toBe(signsBefore + 1);
+  });
+
+  it('delivers what a paused stream held once the management API queues its resumption', async () => {
+    const store = new DynamoDbStreamStore(stateTable.client, stateTable.tableName);
+    await store.hold('stream-push-1', {
+      jti: 'held-1',
+      set: 'a.b.c',
+      eventType: VERIFICATION_EVENT,
+    });
+    const before = receiver.received.length;
+    const body = JSON.stringify({ ssfRequest: { kind: 'resume', streamId: 'stream-push-1' } });
+    const resumed = {
+      messageId: 'msg-resume',
+      body,
+      messageAttributes: {},
+    } as unknown as SQSRecord;
+    receiver.script = Array.from({ length: 10 }, () => ({ status: 503 }));
+    const failing = await handler({ Records: [resumed] }, contextWith(4000));
+    receiver.script = [];
+    expect(failing.batchItemFailures).toEqual([{ itemIdentifier: 'msg-resume' }]);
+    const later = await handler({ Records: [resumed] }, contextWith(60_000));
+    expect(later.batchItemFailures).toEqual([]);
+    expect(receiver.received.at(-1)?.body).toBe('a.b.c');
+    expect(await store.takeHeld('stream-push-1')).toEqual([]);
+    expect(receiver.received.length).toBeGreaterThan(before);
   });
 });
