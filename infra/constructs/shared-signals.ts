@@ -96,6 +96,7 @@ export class SharedSignals extends Construct {
         ...environment,
         SSF_BASE_URL: publicUrl,
         SSF_TRANSMIT_QUEUE_URL: this.work.queue.queueUrl,
+        ...(transmitter.audiences ? { SSF_AUDIENCES: JSON.stringify(transmitter.audiences) } : {}),
       },
     });
     this.authorizerFunction = new ResponderFunction(this, 'Authorizer', {

@@ -6,6 +6,7 @@ import { matchesPattern } from './event-pattern.ts';
 import {
   actionsOf,
   type CfnResource,
+  environmentOf,
   logicalIdOf,
   type PolicyStatement,
   refersTo,
@@ -19,13 +20,23 @@ import {
 /** The Shared Signals transmitter in the stack: on only when the ssfTransmitter context is set. */
 
 let synthesized: ReturnType<typeof synthesizeStack>;
-const ids = { key: '', transmit: '', transmitRole: '', apiRole: '', queue: '', dlq: '', bus: '' };
+const ids = {
+  key: '',
+  transmit: '',
+  api: '',
+  transmitRole: '',
+  apiRole: '',
+  queue: '',
+  dlq: '',
+  bus: '',
+};
 
 beforeAll(() => {
   synthesized = synthesizeStack({ ssfTransmitter: SSF_TRANSMITTER_CONTEXT });
   const { template } = synthesized;
   ids.key = logicalIdOf(template, 'AWS::KMS::Key', 'SharedSignalsSigningKey');
   ids.transmit = logicalIdOf(template, 'AWS::Lambda::Function', 'SharedSignalsTransmit');
+  ids.api = logicalIdOf(template, 'AWS::Lambda::Function', 'SharedSignalsApi');
   ids.transmitRole = logicalIdOf(template, 'AWS::IAM::Role', 'SharedSignalsTransmitRole');
   ids.apiRole = logicalIdOf(template, 'AWS::IAM::Role', 'SharedSignalsApiRole');
   ids.queue = logicalIdOf(template, 'AWS::SQS::Queue', 'SharedSignalsTransmitQueue');
@@ -272,6 +283,16 @@ describe('ssfTransmitter context', () => {
     });
   });
 
+  it("hands each receiver's configured audience to the management API", () => {
+    const audiences = { 'okta-itp-client': 'https://halvorsen.okta.example' };
+    const { template } = synthesizeStack({
+      ssfTransmitter: { ...SSF_TRANSMITTER_CONTEXT, audiences },
+    });
+    const api = logicalIdOf(template, 'AWS::Lambda::Function', 'SharedSignalsApi');
+    expect(environmentOf(template, api).SSF_AUDIENCES).toBe(JSON.stringify(audiences));
+    expect(environmentOf(synthesized.template, ids.api).SSF_AUDIENCES).toBeUndefined();
+  });
+
   it('reads `cdk synth -c ssfTransmitter={...}` as JSON', () => {
     const config = loadResponderConfig(from(JSON.stringify(SSF_TRANSMITTER_CONTEXT)));
     expect(config.ssfTransmitter?.audience).toBe(SSF_TRANSMITTER_CONTEXT.audience);
@@ -286,6 +307,20 @@ describe('ssfTransmitter context', () => {
     ],
     ['publicUrl', { ...SSF_TRANSMITTER_CONTEXT, publicUrl: 'http://ssf.example.com' }],
     ['defaultSubjects', { ...SSF_TRANSMITTER_CONTEXT, defaultSubjects: 'SOME' }],
+    ['audiences', { ...SSF_TRANSMITTER_CONTEXT, audiences: { 'okta-itp-client': '' } }],
+    ['audiences', { ...SSF_TRANSMITTER_CONTEXT, audiences: ['https://okta.example'] }],
+    [
+      'audiences',
+      {
+        ...SSF_TRANSMITTER_CONTEXT,
+        audiences: Object.fromEntries(
+          Array.from({ length: 40 }, (_, i) => [
+            `client-${i}`,
+            `https://${'a'.repeat(80)}.example`,
+          ]),
+        ),
+      },
+    ],
   ])('refuses a bad %s, naming it', (field, value) => {
     expect(() => loadResponderConfig(from(value))).toThrow(ConfigError);
     expect(() => loadResponderConfig(from(value))).toThrow(`ssfTransmitter.${field}`);

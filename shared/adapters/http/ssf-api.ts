@@ -7,6 +7,7 @@ import {
   type Stream,
   type StreamRequest,
   streamConfiguration,
+  transmitterSuppliedMismatch,
 } from '../../domain/ssf/stream.ts';
 import { subjectKeys } from '../../domain/ssf/subjects.ts';
 import {
@@ -24,6 +25,11 @@ import { type HttpRequest, type HttpResponse, json } from './types.ts';
 export interface SsfCaller {
   principal: string;
   scopes: readonly string[];
+  /**
+   * The `aud` of the streams it creates, from operator configuration (SSF makes `aud`
+   * transmitter-supplied). Unset: the push endpoint's origin, or the principal for poll.
+   */
+  audience?: string;
 }
 
 export interface SsfApiDeps {
@@ -141,6 +147,9 @@ export function createSsfApi(deps: SsfApiDeps): (request: HttpRequest) => Promis
       if (method === 'PATCH' || method === 'PUT') {
         const found = await own(body.stream_id);
         if (isResponse(found)) return found;
+        const mismatch = transmitterSuppliedMismatch(body, found);
+        if (mismatch)
+          return invalid(`${mismatch} is transmitter-supplied and differs from the stream's`);
         let merged: StreamRequest;
         if (method === 'PUT') {
           const parsed = parseStreamRequest(body);
@@ -156,6 +165,7 @@ export function createSsfApi(deps: SsfApiDeps): (request: HttpRequest) => Promis
         if (typeof built === 'string') return invalid(built);
         const updated: Stream = {
           ...built,
+          aud: found.aud, // SSF 8.1.1: aud cannot be updated
           status: found.status,
           ...(found.reason ? { reason: found.reason } : {}),
           subjects_added: found.subjects_added,
@@ -282,7 +292,7 @@ function buildStream(
     stream_id: id,
     iss: deps.issuer,
     aud:
-      request.aud ??
+      caller.audience ??
       (request.delivery.method === DELIVERY_POLL ? caller.principal : new URL(endpoint).origin),
     events_supported: [...SUPPORTED_EVENT_TYPES],
     events_requested: request.events_requested,
@@ -318,7 +328,6 @@ function requestOf(stream: Stream): StreamRequest {
         : {}),
     },
     ...(stream.description ? { description: stream.description } : {}),
-    aud: stream.aud,
     format: stream.format,
     test_stream: stream.test_stream,
   };

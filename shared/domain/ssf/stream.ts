@@ -44,17 +44,16 @@ const deliverySchema = z.object({
   authorization_header: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
 });
 
-/** The receiver-supplied members of a create or replace request. */
+/**
+ * The receiver-supplied members of a create or replace request. Transmitter-supplied ones
+ * (`iss`, `aud`, `events_supported`, `events_delivered`, …) are not read from it: on create they
+ * are ignored (SSF 8.1.1.1 lists only receiver-supplied values), on update and replace they must
+ * match (see transmitterSuppliedMismatch).
+ */
 const streamRequestSchema = z.object({
   events_requested: z.array(z.string().check(z.maxLength(512))).check(z.maxLength(50)),
   delivery: deliverySchema,
   description: z.optional(z.string().check(z.maxLength(1024))),
-  aud: z.optional(
-    z.union([
-      z.string().check(z.minLength(1), z.maxLength(1024)),
-      z.array(z.string().check(z.minLength(1), z.maxLength(1024))).check(z.minLength(1)),
-    ]),
-  ),
   format: z.optional(z.enum(SUBJECT_FORMATS)),
   test_stream: z.optional(z.boolean()),
 });
@@ -85,6 +84,29 @@ export function parseStatusRequest(
   input: unknown,
 ): Result<z.infer<typeof statusRequestSchema>, InvalidInputError> {
   return parseWith(statusRequestSchema, input, 'stream status');
+}
+
+const TRANSMITTER_SUPPLIED = [
+  'iss',
+  'aud',
+  'events_supported',
+  'events_delivered',
+  'min_verification_interval',
+  'inactivity_timeout',
+] as const;
+
+/**
+ * SSF 8.1.1.3 and 8.1.1.4: on update and replace, transmitter-supplied properties besides
+ * `stream_id` may be echoed back but must match the stream's; the first that differs, by name.
+ */
+export function transmitterSuppliedMismatch(
+  body: Record<string, unknown>,
+  stream: Stream,
+): string | undefined {
+  const current = streamConfiguration(stream);
+  return TRANSMITTER_SUPPLIED.find(
+    (name) => name in body && JSON.stringify(body[name]) !== JSON.stringify(current[name]),
+  );
 }
 
 /** `events_delivered`: what was asked for and the transmitter can send (SSF 8.1.1). */

@@ -43,6 +43,7 @@ beforeAll(async () => {
     SSF_ISSUER: BASE_URL,
     SSF_BASE_URL: BASE_URL,
     SSF_TRANSMIT_QUEUE_URL: QUEUE_URL,
+    SSF_AUDIENCES: JSON.stringify({ 'okta-itp-client': 'https://halvorsen.okta.example' }),
     AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
@@ -94,7 +95,6 @@ const manager = { principal: 'okta-itp-client', scopes: 'ssf.manage ssf.read' };
 const pollStream = {
   events_requested: [EVENT_TYPES.sessionRevoked],
   delivery: { method: DELIVERY_POLL },
-  aud: 'https://receiver.example.com',
 };
 
 describe('ssf-api handler', () => {
@@ -121,7 +121,9 @@ describe('ssf-api handler', () => {
       event('POST', '/ssf/streams', { body: pollStream, authorizer: manager }),
     );
     expect(created.statusCode).toBe(201);
-    const { stream_id } = JSON.parse(created.body);
+    const { stream_id, aud } = JSON.parse(created.body);
+    // The audience the operator configured for this caller's `sub` (cdk.json context).
+    expect(aud).toBe('https://halvorsen.okta.example');
     const mine = await handler(
       event('GET', '/ssf/streams', { authorizer: manager, query: { stream_id } }),
     );

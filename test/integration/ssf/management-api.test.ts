@@ -11,6 +11,8 @@ import { type ReceiverDouble, startReceiverDouble } from './receiver-double.ts';
 
 const TOKEN = 'receiver-a-token-0123456789';
 const OTHER = 'receiver-b-token-0123456789';
+const OKTA = 'receiver-okta-token-0123456789';
+const OKTA_AUDIENCE = 'https://halvorsen.okta.example';
 const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
 const VERIFICATION = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
 
@@ -27,6 +29,7 @@ beforeAll(async () => {
     JSON.stringify([
       { token: TOKEN, scopes: ['ssf.manage'] },
       { token: OTHER, scopes: ['ssf.manage'] },
+      { token: OKTA, scopes: ['ssf.manage'], audience: OKTA_AUDIENCE },
     ]),
   );
   const env = { RESPONDER_SSF_MANAGEMENT_TOKENS: tokens };
@@ -118,6 +121,47 @@ describe('stream management', () => {
     const answer = await call('POST', '/ssf/streams', body);
     expect(answer.status).toBe(400);
     expect(String(answer.body?.description)).toMatch(message);
+  });
+
+  it("takes aud from the operator's configuration of the receiver, ignoring one the receiver sends", async () => {
+    const created = await call(
+      'POST',
+      '/ssf/streams',
+      {
+        events_requested: [SESSION_REVOKED],
+        delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: receiver.url },
+        aud: 'https://attacker.example',
+        iss: 'https://not-the-transmitter.example',
+      },
+      OKTA,
+    );
+    expect(created).toMatchObject({ status: 201, body: { aud: OKTA_AUDIENCE, iss: server.url } });
+    const streamId = String(created.body?.stream_id);
+    const echoed = await call(
+      'PATCH',
+      '/ssf/streams',
+      { stream_id: streamId, aud: OKTA_AUDIENCE, iss: server.url, description: 'itp' },
+      OKTA,
+    );
+    expect(echoed).toMatchObject({ status: 200, body: { aud: OKTA_AUDIENCE, description: 'itp' } });
+    for (const method of ['PATCH', 'PUT']) {
+      const moved = await call(
+        method,
+        '/ssf/streams',
+        {
+          stream_id: streamId,
+          events_requested: [],
+          delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: receiver.url },
+          aud: 'https://attacker.example',
+        },
+        OKTA,
+      );
+      expect(moved.status, method).toBe(400);
+      expect(String(moved.body?.description)).toMatch(/^aud is transmitter-supplied/);
+    }
+    const read = await call('GET', `/ssf/streams?stream_id=${streamId}`, undefined, OKTA);
+    expect(read.body).toMatchObject({ aud: OKTA_AUDIENCE, description: 'itp' });
+    await call('DELETE', `/ssf/streams?stream_id=${streamId}`, undefined, OKTA);
   });
 
   it('hides a stream from another receiver', async () => {
