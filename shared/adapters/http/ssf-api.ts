@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   eventsDelivered,
+  MIN_VERIFICATION_INTERVAL_SECONDS,
   parseStatusRequest,
   parseStreamPatch,
   parseStreamRequest,
@@ -8,6 +9,7 @@ import {
   type StreamRequest,
   streamConfiguration,
   transmitterSuppliedMismatch,
+  verificationWait,
 } from '../../domain/ssf/stream.ts';
 import { subjectKeys } from '../../domain/ssf/subjects.ts';
 import {
@@ -171,6 +173,9 @@ export function createSsfApi(deps: SsfApiDeps): (request: HttpRequest) => Promis
           subjects_added: found.subjects_added,
           subjects_removed: found.subjects_removed,
           created_at: found.created_at,
+          ...(found.last_verification_at
+            ? { last_verification_at: found.last_verification_at }
+            : {}),
         };
         await deps.streams.put(updated);
         return json(200, streamConfiguration(updated));
@@ -233,6 +238,17 @@ export function createSsfApi(deps: SsfApiDeps): (request: HttpRequest) => Promis
       if (isResponse(found)) return found;
       if (body.state !== undefined && (typeof body.state !== 'string' || body.state.length > 256))
         return invalid('state must be a string of at most 256 characters');
+      const now = deps.clock.now();
+      const wait = verificationWait(found, now);
+      if (wait > 0) {
+        const response = json(429, {
+          error: 'too_many_requests',
+          description: `at most one verification every ${found.min_verification_interval ?? MIN_VERIFICATION_INTERVAL_SECONDS} s`,
+        });
+        response.headers['retry-after'] = String(wait);
+        return response;
+      }
+      await deps.streams.put({ ...found, last_verification_at: now.toISOString() });
       if (found.status !== 'disabled') {
         await deps.requests.request({
           kind: 'verify',
@@ -306,6 +322,7 @@ function buildStream(
     },
     ...(request.description ? { description: request.description } : {}),
     format: request.format ?? 'complex',
+    min_verification_interval: MIN_VERIFICATION_INTERVAL_SECONDS,
     test_stream: request.test_stream ?? false,
     status: 'enabled',
     owner: caller.principal,

@@ -26,6 +26,8 @@ export interface Stream {
   delivery: { method: string; endpoint_url?: string; authorization_header?: string };
   description?: string;
   min_verification_interval?: number;
+  /** When the receiver last asked for a verification event (bookkeeping, not shown). */
+  last_verification_at?: string;
   /** The subject identifier format SETs on this stream use (default `complex`). */
   format: SubjectFormat;
   test_stream: boolean;
@@ -109,6 +111,20 @@ export function transmitterSuppliedMismatch(
   );
 }
 
+/**
+ * The `min_verification_interval` every stream advertises: a receiver asking for verification
+ * events more often is answered 429 (SSF 8.1.1).
+ */
+export const MIN_VERIFICATION_INTERVAL_SECONDS = 60;
+
+/** Seconds until a verification may be asked for again, or 0 when it may be now. */
+export function verificationWait(stream: Stream, now: Date): number {
+  if (!stream.last_verification_at) return 0;
+  const interval = (stream.min_verification_interval ?? MIN_VERIFICATION_INTERVAL_SECONDS) * 1000;
+  const next = Date.parse(stream.last_verification_at) + interval;
+  return next > now.getTime() ? Math.ceil((next - now.getTime()) / 1000) : 0;
+}
+
 /** `events_delivered`: what was asked for and the transmitter can send (SSF 8.1.1). */
 export function eventsDelivered(requested: readonly string[]): string[] {
   return SUPPORTED_EVENT_TYPES.filter((type) => requested.includes(type));
@@ -116,8 +132,16 @@ export function eventsDelivered(requested: readonly string[]): string[] {
 
 /** What a receiver sees of a stream: the SSF members, not the transmitter's bookkeeping. */
 export function streamConfiguration(stream: Stream): Record<string, unknown> {
-  const { owner, subjects_added, subjects_removed, created_at, status, reason, ...visible } =
-    stream;
+  const {
+    owner,
+    subjects_added,
+    subjects_removed,
+    created_at,
+    status,
+    reason,
+    last_verification_at,
+    ...visible
+  } = stream;
   const { authorization_header, ...delivery } = stream.delivery;
   return { ...visible, delivery };
 }

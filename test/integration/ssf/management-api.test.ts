@@ -196,17 +196,55 @@ describe('stream management', () => {
     });
   });
 
+  /** A new push stream: each may ask for one verification per min_verification_interval. */
+  const freshStream = async () => {
+    const created = await call('POST', '/ssf/streams', {
+      events_requested: [SESSION_REVOKED],
+      delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: receiver.url },
+    });
+    return String(created.body?.stream_id);
+  };
+
   it('a disabled stream drops: nothing is sent, nothing is held for later', async () => {
-    await call('POST', '/ssf/status', { stream_id: id, status: 'paused' });
-    await call('POST', '/ssf/verify', { stream_id: id, state: 'dropped' });
-    await call('POST', '/ssf/status', { stream_id: id, status: 'disabled' });
+    const held = await freshStream();
+    await call('POST', '/ssf/status', { stream_id: held, status: 'paused' });
+    expect((await call('POST', '/ssf/verify', { stream_id: held, state: 'dropped' })).status).toBe(
+      204,
+    );
+    await call('POST', '/ssf/status', { stream_id: held, status: 'disabled' });
+    const disabled = await freshStream();
+    await call('POST', '/ssf/status', { stream_id: disabled, status: 'disabled' });
     const before = receiver.received.length;
-    await call('POST', '/ssf/verify', { stream_id: id, state: 'also-dropped' });
-    await call('POST', '/ssf/status', { stream_id: id, status: 'enabled' });
+    expect(
+      (await call('POST', '/ssf/verify', { stream_id: disabled, state: 'also-dropped' })).status,
+    ).toBe(204);
+    for (const stream_id of [held, disabled])
+      await call('POST', '/ssf/status', { stream_id, status: 'enabled' });
     expect(receiver.received.length).toBe(before);
     expect((await call('POST', '/ssf/status', { stream_id: id, status: 'asleep' })).status).toBe(
       400,
     );
+  });
+
+  it('advertises min_verification_interval and answers 429 to verification asked for more often', async () => {
+    const stream_id = await freshStream();
+    const read = await call('GET', `/ssf/streams?stream_id=${stream_id}`);
+    expect(read.body?.min_verification_interval).toBe(60);
+    const before = receiver.received.length;
+    expect((await call('POST', '/ssf/verify', { stream_id, state: 'first' })).status).toBe(204);
+    const again = await fetch(`${server.url}/ssf/verify`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ stream_id, state: 'second' }),
+    });
+    expect(again.status).toBe(429);
+    const retryAfter = Number(again.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(receiver.received.length).toBe(before + 1);
+    expect(payloadOf(receiver.received.at(-1)?.body ?? '')).toMatchObject({
+      events: { [VERIFICATION]: { state: 'first' } },
+    });
   });
 
   it('adds and removes subjects', async () => {
