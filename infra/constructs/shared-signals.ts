@@ -43,8 +43,7 @@ export interface SharedSignalsProps {
 export class SharedSignals extends Construct {
   readonly signingKey: kms.Key;
   readonly work: WorkQueue;
-  readonly rule: events.Rule;
-  readonly releaseRule: events.Rule;
+  readonly rules: events.Rule[];
   readonly transmit: ResponderFunction;
   readonly ssfApi: ResponderFunction;
   readonly authorizerFunction: ResponderFunction;
@@ -125,23 +124,18 @@ export class SharedSignals extends Construct {
     this.transmit.addEventSource(
       new SqsEventSource(this.work.queue, { batchSize: 5, reportBatchItemFailures: true }),
     );
-    this.rule = new events.Rule(this, 'ContainmentCompleted', {
-      eventBus: props.bus,
-      description: "The responder's own Containment Completed events, for the SSF transmitter",
-      eventPattern: { source: [RESPONDER_EVENT_SOURCE], detailType: ['Containment Completed'] },
-      targets: [
-        new targets.SqsQueue(this.work.queue, { deadLetterQueue: this.work.deadLetterQueue }),
-      ],
-    });
-    // Release publishes this only after the provider confirmed a restore (RISC account-enabled).
-    this.releaseRule = new events.Rule(this, 'ReleaseCompleted', {
-      eventBus: props.bus,
-      description: "The responder's own Release Completed events, for the SSF transmitter",
-      eventPattern: { source: [RESPONDER_EVENT_SOURCE], detailType: ['Release Completed'] },
-      targets: [
-        new targets.SqsQueue(this.work.queue, { deadLetterQueue: this.work.deadLetterQueue }),
-      ],
-    });
+    // Release publishes its event only after the provider confirmed a restore (account-enabled).
+    this.rules = (['Containment Completed', 'Release Completed'] as const).map(
+      (detailType) =>
+        new events.Rule(this, detailType.replace(' ', ''), {
+          eventBus: props.bus,
+          description: `The responder's own ${detailType} events, for the SSF transmitter`,
+          eventPattern: { source: [RESPONDER_EVENT_SOURCE], detailType: [detailType] },
+          targets: [
+            new targets.SqsQueue(this.work.queue, { deadLetterQueue: this.work.deadLetterQueue }),
+          ],
+        }),
+    );
 
     this.authorizer = new apigateway.TokenAuthorizer(this, 'BearerTokens', {
       handler: this.authorizerFunction,

@@ -1,10 +1,9 @@
 import * as z from 'zod/mini';
-import { ConfigError } from '../domain/errors.ts';
 import { parseWith } from '../domain/validation.ts';
-import { configFrom } from './load-json-config.ts';
+import { configFrom, jsonFrom } from './load-json-config.ts';
 
 /** What the ssf-api's SSF_AUDIENCES variable holds (a Lambda variable; all of them share 4 KB). */
-export const SSF_AUDIENCES_MAX_CHARS = 3500;
+const SSF_AUDIENCES_MAX_CHARS = 3500;
 
 /**
  * Operator configuration of each receiver's `aud` (SSF makes it transmitter-supplied): the
@@ -27,14 +26,7 @@ export function ssfAudiencesFrom(
   source: string,
 ): ReadonlyMap<string, string> {
   if (!text) return new Map();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${source}: not valid JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
+  const json = jsonFrom(text, source);
   const parsed = configFrom(json, source, (input) =>
     parseWith(ssfAudiencesSchema, input, 'SSF audiences'),
   );

@@ -180,72 +180,56 @@ describe('Shared Signals transmitter in the stack', () => {
     });
   });
 
-  it('takes Containment Completed from the bus to an encrypted queue the transmitter drains', () => {
-    const rules = resources('AWS::Events::Rule').filter(([id]) =>
-      id.startsWith('SharedSignalsContainmentCompleted'),
-    );
-    expect(rules).toHaveLength(1);
-    const [, rule] = rules[0] as [string, CfnResource];
-    expect(refersTo(rule.Properties.EventBusName, ids.bus)).toBe(true);
-    const pattern = rule.Properties.EventPattern as Record<string, unknown>;
-    const event = (detailType: string, source = 'revocation-responder') => ({
-      source,
-      'detail-type': detailType,
-      detail: { incidentId: 'inc-1' },
-    });
-    expect(matchesPattern(pattern, event('Containment Completed'))).toBe(true);
-    expect(matchesPattern(pattern, event('Remediation Requested'))).toBe(false);
-    expect(matchesPattern(pattern, event('Containment Completed', 'soar.playbook'))).toBe(false);
-    const targets = rule.Properties.Targets as Record<string, unknown>[];
-    expect(targets).toHaveLength(1);
-    expect(refersTo(targets[0]?.Arn, ids.queue)).toBe(true);
-    expect(
-      refersTo((targets[0]?.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn, ids.dlq),
-    ).toBe(true);
+  it.each([
+    ['Containment Completed', 'Release Completed'],
+    // Release publishes it only after the provider confirmed a restore (RISC account-enabled).
+    ['Release Completed', 'Containment Completed'],
+  ])(
+    'takes %s from the bus to the encrypted queue the transmitter drains, and nothing else',
+    (detailType, other) => {
+      const rules = resources('AWS::Events::Rule').filter(([id]) =>
+        id.startsWith(`SharedSignals${detailType.replace(' ', '')}`),
+      );
+      expect(rules).toHaveLength(1);
+      const [, rule] = rules[0] as [string, CfnResource];
+      expect(refersTo(rule.Properties.EventBusName, ids.bus)).toBe(true);
+      const pattern = rule.Properties.EventPattern as Record<string, unknown>;
+      const event = (type: string, source = 'revocation-responder') => ({
+        source,
+        'detail-type': type,
+        detail: { incidentId: 'inc-1' },
+      });
+      expect(matchesPattern(pattern, event(detailType))).toBe(true);
+      expect(matchesPattern(pattern, event(other))).toBe(false);
+      expect(matchesPattern(pattern, event('Remediation Requested'))).toBe(false);
+      expect(matchesPattern(pattern, event(detailType, 'soar.playbook'))).toBe(false);
+      const targets = rule.Properties.Targets as Record<string, unknown>[];
+      expect(targets).toHaveLength(1);
+      expect(refersTo(targets[0]?.Arn, ids.queue)).toBe(true);
+      expect(
+        refersTo((targets[0]?.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn, ids.dlq),
+      ).toBe(true);
 
-    const queues = synthesized.template.findResources('AWS::SQS::Queue');
-    const queue = queues[ids.queue] as CfnResource;
-    expect(queue.Properties.KmsMasterKeyId).toBeDefined();
-    expect(
-      refersTo(
-        (queue.Properties.RedrivePolicy as { deadLetterTargetArn: unknown }).deadLetterTargetArn,
-        ids.dlq,
-      ),
-    ).toBe(true);
-    expect((queues[ids.dlq] as CfnResource).Properties.KmsMasterKeyId).toBeDefined();
+      const queues = synthesized.template.findResources('AWS::SQS::Queue');
+      const queue = queues[ids.queue] as CfnResource;
+      expect(queue.Properties.KmsMasterKeyId).toBeDefined();
+      expect(
+        refersTo(
+          (queue.Properties.RedrivePolicy as { deadLetterTargetArn: unknown }).deadLetterTargetArn,
+          ids.dlq,
+        ),
+      ).toBe(true);
+      expect((queues[ids.dlq] as CfnResource).Properties.KmsMasterKeyId).toBeDefined();
 
-    const mappings = resources('AWS::Lambda::EventSourceMapping').filter(([, m]) =>
-      refersTo(m.Properties.EventSourceArn, ids.queue),
-    );
-    expect(mappings).toHaveLength(1);
-    const [, mapping] = mappings[0] as [string, CfnResource];
-    expect(refersTo(mapping.Properties.FunctionName, ids.transmit)).toBe(true);
-    expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-  });
-
-  it('takes Release Completed (a confirmed re-enable) from the bus to the same queue', () => {
-    const rules = resources('AWS::Events::Rule').filter(([id]) =>
-      id.startsWith('SharedSignalsReleaseCompleted'),
-    );
-    expect(rules).toHaveLength(1);
-    const [, rule] = rules[0] as [string, CfnResource];
-    expect(refersTo(rule.Properties.EventBusName, ids.bus)).toBe(true);
-    const pattern = rule.Properties.EventPattern as Record<string, unknown>;
-    const event = (detailType: string, source = 'revocation-responder') => ({
-      source,
-      'detail-type': detailType,
-      detail: { incidentId: 'inc-1' },
-    });
-    expect(matchesPattern(pattern, event('Release Completed'))).toBe(true);
-    expect(matchesPattern(pattern, event('Containment Completed'))).toBe(false);
-    expect(matchesPattern(pattern, event('Release Completed', 'soar.playbook'))).toBe(false);
-    const targets = rule.Properties.Targets as Record<string, unknown>[];
-    expect(targets).toHaveLength(1);
-    expect(refersTo(targets[0]?.Arn, ids.queue)).toBe(true);
-    expect(
-      refersTo((targets[0]?.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn, ids.dlq),
-    ).toBe(true);
-  });
+      const mappings = resources('AWS::Lambda::EventSourceMapping').filter(([, m]) =>
+        refersTo(m.Properties.EventSourceArn, ids.queue),
+      );
+      expect(mappings).toHaveLength(1);
+      const [, mapping] = mappings[0] as [string, CfnResource];
+      expect(refersTo(mapping.Properties.FunctionName, ids.transmit)).toBe(true);
+      expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    },
+  );
 
   it('alarms when an undeliverable event reaches the dead-letter queue', () => {
     const alarms = resources('AWS::CloudWatch::Alarm').filter(([, alarm]) =>
