@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod/mini';
 import type { EmbeddedConfig } from '../shared/config/lambda-env.ts';
+import { ssfAudiencesSchema } from '../shared/config/ssf-audiences.ts';
 import {
   ConfigError,
   type FieldIssue,
@@ -199,6 +200,7 @@ const responderContextSchema = z
      * management API accepts OAuth bearer tokens from `issuer` for `audience`, checked against
      * `jwksUri`. `publicUrl` (a custom domain mapped onto the API's stage) is the SETs' `iss`
      * and the base of the endpoints the configuration names (default: the execute-api URL).
+     * `audiences` names each receiver's `aud` (default: its push endpoint's origin, or its `sub`).
      */
     ssfTransmitter: z.optional(
       z.object({
@@ -207,6 +209,8 @@ const responderContextSchema = z
         jwksUri: z.url({ protocol: /^https$/ }),
         publicUrl: z.optional(z.url({ protocol: /^https$/ })),
         defaultSubjects: z._default(z.enum(['ALL', 'NONE']), 'ALL'),
+        /** Receiver (token `sub`) → its streams' `aud`: shared/config/ssf-audiences.ts. */
+        audiences: z.optional(ssfAudiencesSchema),
       }),
     ),
   })

@@ -35,14 +35,15 @@ export interface SharedSignalsProps {
 
 /**
  * The Shared Signals transmitter (docs/shared-signals.md): the KMS key SETs are signed with, the
- * rule that hands the responder's own `Containment Completed` events to `ssf-transmit` through a
+ * rules that hand the responder's own `Containment Completed` and `Release Completed` events to
+ * `ssf-transmit` through a
  * queue (undeliverable ones end in its dead-letter queue), and the SSF routes on the API: the
  * discovery routes public, as the spec requires; the rest behind an OAuth bearer-token authorizer.
  */
 export class SharedSignals extends Construct {
   readonly signingKey: kms.Key;
   readonly work: WorkQueue;
-  readonly rule: events.Rule;
+  readonly rules: events.Rule[];
   readonly transmit: ResponderFunction;
   readonly ssfApi: ResponderFunction;
   readonly authorizerFunction: ResponderFunction;
@@ -67,6 +68,10 @@ export class SharedSignals extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    this.work = new WorkQueue(this, 'TransmitQueue', {
+      encryptionKey: props.dataKey,
+      visibilityTimeout: Duration.seconds(TRANSMIT_TIMEOUT.toSeconds() * 6),
+    });
     const environment = {
       STATE_TABLE_NAME: props.state.table.tableName,
       SSF_SIGNING_KEY_ID: this.signingKey.keyArn,
@@ -86,7 +91,12 @@ export class SharedSignals extends Construct {
       entry: 'functions/ssf-api/handler.ts',
       description: 'SSF configuration, JWKS, stream management, verification and poll',
       timeout: Duration.seconds(29),
-      environment: { ...environment, SSF_BASE_URL: publicUrl },
+      environment: {
+        ...environment,
+        SSF_BASE_URL: publicUrl,
+        SSF_TRANSMIT_QUEUE_URL: this.work.queue.queueUrl,
+        ...(transmitter.audiences ? { SSF_AUDIENCES: JSON.stringify(transmitter.audiences) } : {}),
+      },
     });
     this.authorizerFunction = new ResponderFunction(this, 'Authorizer', {
       ...common,
@@ -104,25 +114,28 @@ export class SharedSignals extends Construct {
       props.state.grantStateAccess(fn);
       // Deleting a stream or acknowledging polled SETs removes items in batches.
       props.state.table.grant(fn, 'dynamodb:BatchWriteItem');
-      props.ledger.grantAppend(fn);
     }
-    this.restrictSigning([this.transmit, this.ssfApi]);
+    props.ledger.grantAppend(this.transmit); // signal.sent / signal.failed
+    this.restrictSigning(this.transmit);
+    // The API serves the public key and hands verification and resumed streams to the queue.
+    this.signingKey.grant(this.ssfApi, 'kms:GetPublicKey');
+    this.work.grantSend(this.ssfApi);
 
-    this.work = new WorkQueue(this, 'TransmitQueue', {
-      encryptionKey: props.dataKey,
-      visibilityTimeout: Duration.seconds(TRANSMIT_TIMEOUT.toSeconds() * 6),
-    });
     this.transmit.addEventSource(
       new SqsEventSource(this.work.queue, { batchSize: 5, reportBatchItemFailures: true }),
     );
-    this.rule = new events.Rule(this, 'ContainmentCompleted', {
-      eventBus: props.bus,
-      description: "The responder's own Containment Completed events, for the SSF transmitter",
-      eventPattern: { source: [RESPONDER_EVENT_SOURCE], detailType: ['Containment Completed'] },
-      targets: [
-        new targets.SqsQueue(this.work.queue, { deadLetterQueue: this.work.deadLetterQueue }),
-      ],
-    });
+    // Release publishes its event only after the provider confirmed a restore (account-enabled).
+    this.rules = (['Containment Completed', 'Release Completed'] as const).map(
+      (detailType) =>
+        new events.Rule(this, detailType.replace(' ', ''), {
+          eventBus: props.bus,
+          description: `The responder's own ${detailType} events, for the SSF transmitter`,
+          eventPattern: { source: [RESPONDER_EVENT_SOURCE], detailType: [detailType] },
+          targets: [
+            new targets.SqsQueue(this.work.queue, { deadLetterQueue: this.work.deadLetterQueue }),
+          ],
+        }),
+    );
 
     this.authorizer = new apigateway.TokenAuthorizer(this, 'BearerTokens', {
       handler: this.authorizerFunction,
@@ -144,11 +157,11 @@ export class SharedSignals extends Construct {
   }
 
   /**
-   * Only the transmitter's functions may sign (`ssf-transmit` for containment, `ssf-api` for
-   * verification events); the key policy refuses every other principal whatever its IAM says.
+   * Only `ssf-transmit` may sign (containment signals, verification events, resumed streams);
+   * the key policy refuses every other principal whatever its IAM says.
    */
-  private restrictSigning(signers: ResponderFunction[]): void {
-    for (const fn of signers) this.signingKey.grant(fn, 'kms:Sign', 'kms:GetPublicKey');
+  private restrictSigning(signer: ResponderFunction): void {
+    this.signingKey.grant(signer, 'kms:Sign', 'kms:GetPublicKey');
     this.signingKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'OnlyTheTransmitterSigns',
@@ -157,7 +170,7 @@ export class SharedSignals extends Construct {
         actions: ['kms:Sign'],
         resources: ['*'],
         conditions: {
-          ArnNotEquals: { 'aws:PrincipalArn': signers.map((fn) => fn.executionRole.roleArn) },
+          ArnNotEquals: { 'aws:PrincipalArn': signer.executionRole.roleArn },
         },
       }),
     );

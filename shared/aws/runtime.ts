@@ -24,6 +24,7 @@ import { parseOktaConfig } from '../adapters/okta/config.ts';
 import { OktaIdentityProvider } from '../adapters/okta/provider.ts';
 import { SecretsManagerSecretSource } from '../adapters/secrets-manager.ts';
 import { respondQueueSender } from '../adapters/sqs/respond-queue.ts';
+import { SqsTransmitRequests } from '../adapters/sqs/transmit-requests.ts';
 import { DynamoDbStreamStore } from '../adapters/ssf/dynamodb-stream-store.ts';
 import { kmsSetSigner } from '../adapters/ssf/kms-signer.ts';
 import { HttpSetPusher } from '../adapters/ssf/push.ts';
@@ -353,8 +354,25 @@ export function ssfTransmitDeps(
   };
 }
 
-/** What the management API needs besides the caller (API Gateway's authorizer names it). */
+/**
+ * What the management API needs besides the caller (API Gateway's authorizer names it): the
+ * key's public half only, and the transmit queue for whatever must be signed or delivered.
+ */
 export function ssfApiDeps(env: NodeJS.ProcessEnv = process.env): Omit<SsfApiDeps, 'authorize'> {
-  const config = lambdaEnv(env, ['SSF_BASE_URL']);
-  return { ...ssfTransmitDeps(env), baseUrl: config.SSF_BASE_URL };
+  const config = lambdaEnv(env, [
+    'STATE_TABLE_NAME',
+    'SSF_SIGNING_KEY_ID',
+    'SSF_ISSUER',
+    'SSF_BASE_URL',
+    'SSF_TRANSMIT_QUEUE_URL',
+  ]);
+  return {
+    issuer: config.SSF_ISSUER,
+    baseUrl: config.SSF_BASE_URL,
+    streams: new DynamoDbStreamStore(dynamoDbClient(), config.STATE_TABLE_NAME),
+    keys: kmsSetSigner(kmsClient(), config.SSF_SIGNING_KEY_ID),
+    requests: new SqsTransmitRequests(sqsClient(), config.SSF_TRANSMIT_QUEUE_URL),
+    clock: systemClock,
+    defaultSubjects: config.SSF_DEFAULT_SUBJECTS,
+  };
 }

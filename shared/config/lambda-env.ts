@@ -69,6 +69,10 @@ const lambdaEnvSchema = z.object({
   SSF_ISSUER: z.optional(z.url({ protocol: /^https$/ })),
   SSF_BASE_URL: z.optional(z.url({ protocol: /^https$/ })),
   SSF_DEFAULT_SUBJECTS: z._default(z.enum(['ALL', 'NONE']), 'ALL'),
+  /** The transmit queue: the management API hands verification and resumed deliveries to it. */
+  SSF_TRANSMIT_QUEUE_URL: z.optional(name()),
+  /** JSON object: receiver (bearer token `sub`) → the `aud` of its streams (shared/config/ssf-audiences.ts). */
+  SSF_AUDIENCES: z.optional(z.string().check(z.maxLength(3500))),
   /** Where receivers' OAuth bearer tokens come from (the management API's authorizer). */
   SSF_TOKEN_ISSUER: z.optional(z.url({ protocol: /^https$/ })),
   SSF_TOKEN_AUDIENCE: z.optional(name()),

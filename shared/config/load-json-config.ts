@@ -23,13 +23,16 @@ export function loadJsonConfig<T>(path: string, what: string, parse: Parse<T>): 
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new ConfigError(`${what} ${path}: cannot read (${code})`, { cause: error });
   }
-  let json: unknown;
+  return configFrom(jsonFrom(text, `${what} ${path}`), `${what} ${path}`, parse);
+}
+
+/** JSON text from a file or a variable, or a ConfigError naming where it came from. */
+export function jsonFrom(text: string, source: string): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${what} ${path}: not valid JSON: ${(error as Error).message}`, {
+    throw new ConfigError(`${source}: not valid JSON: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  return configFrom(json, `${what} ${path}`, parse);
 }

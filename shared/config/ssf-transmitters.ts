@@ -4,7 +4,7 @@ import {
   type SsfTransmitter,
   transmitterFromConfig,
 } from '../sources/ssf/transmitter.ts';
-import { configFrom } from './load-json-config.ts';
+import { configFrom, jsonFrom } from './load-json-config.ts';
 
 /**
  * The shared-signals transmitters whose SETs `POST /v1/ssf/events` accepts: a JSON array of
@@ -13,14 +13,7 @@ import { configFrom } from './load-json-config.ts';
  */
 export function ssfTransmittersFrom(text: string | undefined, source: string): SsfTransmitter[] {
   if (!text) return [];
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${source}: not valid JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
+  const json = jsonFrom(text, source);
   if (!Array.isArray(json))
     throw new ConfigError(`${source}: expected a JSON array of transmitters`);
   return json.map((entry, index) =>

@@ -7,6 +7,7 @@ import { HttpSetPusher } from '../adapters/ssf/push.ts';
 import { loadSsfManagementTokens } from '../config/ssf-management-tokens.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { Log } from '../ports/log.ts';
+import { handleTransmitRequest } from '../use-cases/ssf-requests.ts';
 import { transmitIncidentSignals } from '../use-cases/ssf-transmit.ts';
 import { LOCAL_STATE_TABLE, type LocalRuntime } from './runtime.ts';
 
@@ -43,7 +44,17 @@ export async function startLocalTransmitter(
     defaultSubjects: 'ALL' as const,
   };
   const api = createSsfApi({
-    ...deps,
+    issuer,
+    streams,
+    keys: signer,
+    // The local stand-in for the transmit queue: the same use case, in-process, before answering.
+    requests: {
+      request: async (request) => {
+        await handleTransmitRequest(request, deps);
+      },
+    },
+    clock: systemClock,
+    defaultSubjects: 'ALL',
     baseUrl: options.baseUrl,
     authorize,
     allowLoopbackHttp: true,

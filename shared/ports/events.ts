@@ -6,7 +6,8 @@ export type ResponderEvent =
   | { detailType: 'Remediation Requested'; detail: Record<string, unknown> }
   | { detailType: 'Approval Required'; detail: Record<string, unknown> }
   | { detailType: 'Containment Drifted'; detail: Record<string, unknown> }
-  | { detailType: 'Approval Expired'; detail: Record<string, unknown> };
+  | { detailType: 'Approval Expired'; detail: Record<string, unknown> }
+  | { detailType: 'Release Completed'; detail: Record<string, unknown> };
 
 export interface EventPublisher {
   publish(events: readonly ResponderEvent[]): Promise<void>;

@@ -50,3 +50,16 @@ export type PushOutcome =
 export interface SetPusher {
   push(stream: Stream, set: string, deadline?: number): Promise<PushOutcome>;
 }
+
+/**
+ * Work the management API hands to the transmitter, the only part that signs and delivers: a
+ * verification event, or the SETs a paused stream held once it is enabled again.
+ */
+export type TransmitRequest =
+  | { kind: 'verify'; streamId: string; state?: string }
+  | { kind: 'resume'; streamId: string };
+
+/** The transmit queue in AWS; in-process locally. */
+export interface TransmitRequests {
+  request(request: TransmitRequest): Promise<void>;
+}

@@ -15,6 +15,7 @@ import {
   selectRestorable,
 } from '../domain/restore-safety.ts';
 import type { Clock } from '../ports/clock.ts';
+import type { EventPublisher } from '../ports/events.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { LedgerReader, LedgerWriter } from '../ports/ledger.ts';
 import { incidentRecords } from './incident-records.ts';
@@ -53,6 +54,8 @@ export interface ReleaseDeps {
   ledger: LedgerReader & LedgerWriter & Partial<Pick<LedgerChainSource, 'incidentChain'>>;
   identityProviderFor(detection: Detection): IdentityProvider | undefined;
   clock: Clock;
+  /** `Release Completed` goes here after the provider confirmed a restore (the SSF transmitter follows it). */
+  events: EventPublisher;
   /** Attack window when the session's token time is unknown (default 24 h before detection). */
   attackLookbackHours?: number;
   /** A claim older than this without a completion is a crashed release: a new one may act. */
@@ -147,6 +150,8 @@ export async function release(request: ReleaseRequest, deps: ReleaseDeps): Promi
           ? 'every recorded change was already restored'
           : 'containment recorded no reversible change';
     await done('nothingToRestore', { why });
+    // A release whose announcement was lost (bus down, crash) is announced again on retry.
+    await announce(deps, incidentId, detection, request.requestedBy, confirmedRestores(records));
     return { status: 'nothingToRestore', incidentId, why };
   }
   const provider = deps.identityProviderFor(detection);
@@ -186,7 +191,54 @@ export async function release(request: ReleaseRequest, deps: ReleaseDeps): Promi
     startUnknown: notes.startUnknown,
     attackWindow: notes.attackWindow,
   });
+  const confirmed = [
+    ...confirmedRestores(records),
+    ...entries.filter((e) => e.status === 'succeeded').map((e) => e.data),
+  ];
+  await announce(deps, incidentId, detection, request.requestedBy, confirmed);
   return { status: 'released', incidentId, outcomes, ...notes };
+}
+
+/** What the provider confirmed restoring for this incident, as recorded. */
+function confirmedRestores(records: readonly LedgerRecord[]): Record<string, unknown>[] {
+  return records
+    .filter((r) => r.kind === 'restore.action' && r.status === 'succeeded')
+    .map((r) => r.data);
+}
+
+/**
+ * `Release Completed` on the bus, only when the provider confirmed a restore: receivers then hear
+ * of re-enabled accounts (RISC account-enabled). Announcing again is harmless: the transmitter's
+ * SETs are idempotent per incident, action and stream.
+ */
+async function announce(
+  deps: Pick<ReleaseDeps, 'events'>,
+  incidentId: string,
+  detection: Detection,
+  requestedBy: string,
+  confirmed: readonly Record<string, unknown>[],
+): Promise<void> {
+  if (confirmed.length === 0) return;
+  const restored = confirmed.map((data) => {
+    const change = parseRestorableChange(data.change);
+    return {
+      action: String(data.action),
+      target: String(data.target),
+      ...(change.ok ? { kind: change.value.kind } : {}),
+    };
+  });
+  await deps.events.publish([
+    {
+      detailType: 'Release Completed',
+      detail: {
+        incidentId,
+        subjectId: detection.subject.id,
+        tenantId: detection.tenant.tenantId,
+        requestedBy,
+        restored,
+      },
+    },
+  ]);
 }
 
 /** The next claim's generation, or why another release still holds the incident. */

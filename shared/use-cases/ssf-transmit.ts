@@ -163,18 +163,23 @@ export async function deliverQueued(
   return { status: 'failed', retryable: pushed.retryable };
 }
 
-/** Sends what a paused stream held, now that it is enabled (SSF 8.1.2.1). */
+/**
+ * Sends what a paused stream held, now that it is enabled (SSF 8.1.2.1). A push that can still
+ * succeed goes back on hold rather than being lost, and `retryable` says to try again later.
+ */
 export async function releaseHeld(
   stream: Stream,
   deps: Pick<TransmitDeps, 'ledger' | 'streams' | 'pusher' | 'deadline'>,
-): Promise<void> {
+): Promise<{ retryable: boolean }> {
+  let retryable = false;
   for (const queued of await deps.streams.takeHeld(stream.stream_id)) {
     const outcome = await deliverQueued(stream, queued, undefined, deps);
-    // A push that can still succeed goes back on hold rather than being lost.
     if (outcome.status === 'failed' && outcome.retryable) {
       await deps.streams.hold(stream.stream_id, queued);
+      retryable = true;
     }
   }
+  return { retryable };
 }
 
 function receiverOf(stream: Stream): string {

@@ -6,6 +6,7 @@ import { matchesPattern } from './event-pattern.ts';
 import {
   actionsOf,
   type CfnResource,
+  environmentOf,
   logicalIdOf,
   type PolicyStatement,
   refersTo,
@@ -19,13 +20,23 @@ import {
 /** The Shared Signals transmitter in the stack: on only when the ssfTransmitter context is set. */
 
 let synthesized: ReturnType<typeof synthesizeStack>;
-const ids = { key: '', transmit: '', transmitRole: '', apiRole: '', queue: '', dlq: '', bus: '' };
+const ids = {
+  key: '',
+  transmit: '',
+  api: '',
+  transmitRole: '',
+  apiRole: '',
+  queue: '',
+  dlq: '',
+  bus: '',
+};
 
 beforeAll(() => {
   synthesized = synthesizeStack({ ssfTransmitter: SSF_TRANSMITTER_CONTEXT });
   const { template } = synthesized;
   ids.key = logicalIdOf(template, 'AWS::KMS::Key', 'SharedSignalsSigningKey');
   ids.transmit = logicalIdOf(template, 'AWS::Lambda::Function', 'SharedSignalsTransmit');
+  ids.api = logicalIdOf(template, 'AWS::Lambda::Function', 'SharedSignalsApi');
   ids.transmitRole = logicalIdOf(template, 'AWS::IAM::Role', 'SharedSignalsTransmitRole');
   ids.apiRole = logicalIdOf(template, 'AWS::IAM::Role', 'SharedSignalsApiRole');
   ids.queue = logicalIdOf(template, 'AWS::SQS::Queue', 'SharedSignalsTransmitQueue');
@@ -71,7 +82,7 @@ describe('Shared Signals transmitter in the stack', () => {
     expect(key.DeletionPolicy).toBe('Retain');
   });
 
-  it("lets only the transmitter's functions sign: IAM grants and the key policy agree", () => {
+  it('lets exactly one principal sign, the transmit function: IAM grants and the key policy agree', () => {
     const signers = resources('AWS::IAM::Role')
       .filter(([roleId]) =>
         statementsOfRole(synthesized.template, roleId).some(
@@ -83,17 +94,31 @@ describe('Shared Signals transmitter in the stack', () => {
       )
       .map(([roleId]) => roleId)
       .sort();
-    expect(signers).toEqual([ids.apiRole, ids.transmitRole].sort());
+    expect(signers).toEqual([ids.transmitRole]);
 
     const key = synthesized.template.findResources('AWS::KMS::Key')[ids.key] as CfnResource;
     const policy = (key.Properties.KeyPolicy as { Statement: PolicyStatement[] }).Statement;
     const deny = policy.find((s) => s.Sid === 'OnlyTheTransmitterSigns');
     expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:Sign' });
-    const allowed = deny?.Condition?.ArnNotEquals?.['aws:PrincipalArn'] as unknown[];
-    expect(allowed).toHaveLength(2);
-    for (const roleId of [ids.transmitRole, ids.apiRole]) {
-      expect(allowed.some((arn) => refersTo(arn, roleId))).toBe(true);
-    }
+    const allowed = deny?.Condition?.ArnNotEquals?.['aws:PrincipalArn'];
+    expect(Array.isArray(allowed)).toBe(false); // one ARN, not a list
+    expect(refersTo(allowed, ids.transmitRole)).toBe(true);
+    // No key-policy statement allows kms:Sign to a named principal other than the account root.
+    const allowsSign = policy.filter(
+      (s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a === 'kms:Sign'),
+    );
+    expect(allowsSign).toEqual([]);
+  });
+
+  it('lets the management API read the public key and queue work for the transmitter, not sign', () => {
+    const api = statementsOfRole(synthesized.template, ids.apiRole).filter((s) =>
+      resourcesOf(s).some((r) => refersTo(r, ids.key)),
+    );
+    expect(api.flatMap(actionsOf)).toEqual(['kms:GetPublicKey']);
+    const sends = statementsOfRole(synthesized.template, ids.apiRole).filter((s) =>
+      resourcesOf(s).some((r) => refersTo(r, ids.queue)),
+    );
+    expect(sends.flatMap(actionsOf)).toContain('sqs:SendMessage');
   });
 
   it('guards every management route with the bearer-token authorizer, not the discovery routes', () => {
@@ -155,48 +180,56 @@ describe('Shared Signals transmitter in the stack', () => {
     });
   });
 
-  it('takes Containment Completed from the bus to an encrypted queue the transmitter drains', () => {
-    const rules = resources('AWS::Events::Rule').filter(([id]) =>
-      id.startsWith('SharedSignalsContainmentCompleted'),
-    );
-    expect(rules).toHaveLength(1);
-    const [, rule] = rules[0] as [string, CfnResource];
-    expect(refersTo(rule.Properties.EventBusName, ids.bus)).toBe(true);
-    const pattern = rule.Properties.EventPattern as Record<string, unknown>;
-    const event = (detailType: string, source = 'revocation-responder') => ({
-      source,
-      'detail-type': detailType,
-      detail: { incidentId: 'inc-1' },
-    });
-    expect(matchesPattern(pattern, event('Containment Completed'))).toBe(true);
-    expect(matchesPattern(pattern, event('Remediation Requested'))).toBe(false);
-    expect(matchesPattern(pattern, event('Containment Completed', 'soar.playbook'))).toBe(false);
-    const targets = rule.Properties.Targets as Record<string, unknown>[];
-    expect(targets).toHaveLength(1);
-    expect(refersTo(targets[0]?.Arn, ids.queue)).toBe(true);
-    expect(
-      refersTo((targets[0]?.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn, ids.dlq),
-    ).toBe(true);
+  it.each([
+    ['Containment Completed', 'Release Completed'],
+    // Release publishes it only after the provider confirmed a restore (RISC account-enabled).
+    ['Release Completed', 'Containment Completed'],
+  ])(
+    'takes %s from the bus to the encrypted queue the transmitter drains, and nothing else',
+    (detailType, other) => {
+      const rules = resources('AWS::Events::Rule').filter(([id]) =>
+        id.startsWith(`SharedSignals${detailType.replace(' ', '')}`),
+      );
+      expect(rules).toHaveLength(1);
+      const [, rule] = rules[0] as [string, CfnResource];
+      expect(refersTo(rule.Properties.EventBusName, ids.bus)).toBe(true);
+      const pattern = rule.Properties.EventPattern as Record<string, unknown>;
+      const event = (type: string, source = 'revocation-responder') => ({
+        source,
+        'detail-type': type,
+        detail: { incidentId: 'inc-1' },
+      });
+      expect(matchesPattern(pattern, event(detailType))).toBe(true);
+      expect(matchesPattern(pattern, event(other))).toBe(false);
+      expect(matchesPattern(pattern, event('Remediation Requested'))).toBe(false);
+      expect(matchesPattern(pattern, event(detailType, 'soar.playbook'))).toBe(false);
+      const targets = rule.Properties.Targets as Record<string, unknown>[];
+      expect(targets).toHaveLength(1);
+      expect(refersTo(targets[0]?.Arn, ids.queue)).toBe(true);
+      expect(
+        refersTo((targets[0]?.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn, ids.dlq),
+      ).toBe(true);
 
-    const queues = synthesized.template.findResources('AWS::SQS::Queue');
-    const queue = queues[ids.queue] as CfnResource;
-    expect(queue.Properties.KmsMasterKeyId).toBeDefined();
-    expect(
-      refersTo(
-        (queue.Properties.RedrivePolicy as { deadLetterTargetArn: unknown }).deadLetterTargetArn,
-        ids.dlq,
-      ),
-    ).toBe(true);
-    expect((queues[ids.dlq] as CfnResource).Properties.KmsMasterKeyId).toBeDefined();
+      const queues = synthesized.template.findResources('AWS::SQS::Queue');
+      const queue = queues[ids.queue] as CfnResource;
+      expect(queue.Properties.KmsMasterKeyId).toBeDefined();
+      expect(
+        refersTo(
+          (queue.Properties.RedrivePolicy as { deadLetterTargetArn: unknown }).deadLetterTargetArn,
+          ids.dlq,
+        ),
+      ).toBe(true);
+      expect((queues[ids.dlq] as CfnResource).Properties.KmsMasterKeyId).toBeDefined();
 
-    const mappings = resources('AWS::Lambda::EventSourceMapping').filter(([, m]) =>
-      refersTo(m.Properties.EventSourceArn, ids.queue),
-    );
-    expect(mappings).toHaveLength(1);
-    const [, mapping] = mappings[0] as [string, CfnResource];
-    expect(refersTo(mapping.Properties.FunctionName, ids.transmit)).toBe(true);
-    expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-  });
+      const mappings = resources('AWS::Lambda::EventSourceMapping').filter(([, m]) =>
+        refersTo(m.Properties.EventSourceArn, ids.queue),
+      );
+      expect(mappings).toHaveLength(1);
+      const [, mapping] = mappings[0] as [string, CfnResource];
+      expect(refersTo(mapping.Properties.FunctionName, ids.transmit)).toBe(true);
+      expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    },
+  );
 
   it('alarms when an undeliverable event reaches the dead-letter queue', () => {
     const alarms = resources('AWS::CloudWatch::Alarm').filter(([, alarm]) =>
@@ -234,6 +267,16 @@ describe('ssfTransmitter context', () => {
     });
   });
 
+  it("hands each receiver's configured audience to the management API", () => {
+    const audiences = { 'okta-itp-client': 'https://halvorsen.okta.example' };
+    const { template } = synthesizeStack({
+      ssfTransmitter: { ...SSF_TRANSMITTER_CONTEXT, audiences },
+    });
+    const api = logicalIdOf(template, 'AWS::Lambda::Function', 'SharedSignalsApi');
+    expect(environmentOf(template, api).SSF_AUDIENCES).toBe(JSON.stringify(audiences));
+    expect(environmentOf(synthesized.template, ids.api).SSF_AUDIENCES).toBeUndefined();
+  });
+
   it('reads `cdk synth -c ssfTransmitter={...}` as JSON', () => {
     const config = loadResponderConfig(from(JSON.stringify(SSF_TRANSMITTER_CONTEXT)));
     expect(config.ssfTransmitter?.audience).toBe(SSF_TRANSMITTER_CONTEXT.audience);
@@ -248,6 +291,20 @@ describe('ssfTransmitter context', () => {
     ],
     ['publicUrl', { ...SSF_TRANSMITTER_CONTEXT, publicUrl: 'http://ssf.example.com' }],
     ['defaultSubjects', { ...SSF_TRANSMITTER_CONTEXT, defaultSubjects: 'SOME' }],
+    ['audiences', { ...SSF_TRANSMITTER_CONTEXT, audiences: { 'okta-itp-client': '' } }],
+    ['audiences', { ...SSF_TRANSMITTER_CONTEXT, audiences: ['https://okta.example'] }],
+    [
+      'audiences',
+      {
+        ...SSF_TRANSMITTER_CONTEXT,
+        audiences: Object.fromEntries(
+          Array.from({ length: 40 }, (_, i) => [
+            `client-${i}`,
+            `https://${'a'.repeat(80)}.example`,
+          ]),
+        ),
+      },
+    ],
   ])('refuses a bad %s, naming it', (field, value) => {
     expect(() => loadResponderConfig(from(value))).toThrow(ConfigError);
     expect(() => loadResponderConfig(from(value))).toThrow(`ssfTransmitter.${field}`);

@@ -725,13 +725,14 @@ describe('function environments', () => {
     ],
     // ssfTransmitDeps: ['STATE_TABLE_NAME', 'SSF_SIGNING_KEY_ID', 'SSF_ISSUER']; ledgerFor.
     ssfTransmit: ['LEDGER_TABLE_NAME', 'STATE_TABLE_NAME', 'SSF_SIGNING_KEY_ID', 'SSF_ISSUER'],
-    // ssfApiDeps: ssfTransmitDeps and ['SSF_BASE_URL'].
+    // ssfApiDeps: streams, the key's public half, the transmit queue (lambdaEnv requires the ledger's name).
     ssfApi: [
       'LEDGER_TABLE_NAME',
       'STATE_TABLE_NAME',
       'SSF_SIGNING_KEY_ID',
       'SSF_ISSUER',
       'SSF_BASE_URL',
+      'SSF_TRANSMIT_QUEUE_URL',
     ],
     // handler: the token issuer, audience and keys (lambdaEnv's schema requires the ledger's name).
     ssfAuthorizer: [
@@ -744,6 +745,8 @@ describe('function environments', () => {
 
   /** The variables the functions read: lambda-env.ts's schema, Powertools and Node's own. */
   const KNOWN = new Set([
+    'SSF_TRANSMIT_QUEUE_URL',
+    'SSF_AUDIENCES',
     'LEDGER_TABLE_NAME',
     'STATE_TABLE_NAME',
     'EVENT_BUS_NAME',

@@ -128,7 +128,12 @@ describe('a responder killed between two role removals', () => {
           requestedBy: 'soc-analyst@example.test',
           reason: 'crash test: false positive',
         },
-        { ledger, identityProviderFor: deps.identityProviderFor, clock: deps.clock },
+        {
+          ledger,
+          identityProviderFor: deps.identityProviderFor,
+          clock: deps.clock,
+          events: deps.events,
+        },
       );
       expect(released.status).toBe('released');
       // Every removed role is back, the one whose outcome was lost in the crash included.

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import {
   eventsDelivered,
+  MIN_VERIFICATION_INTERVAL_SECONDS,
   parseStatusRequest,
   parseStreamPatch,
   parseStreamRequest,
   type Stream,
   type StreamRequest,
   streamConfiguration,
+  transmitterSuppliedMismatch,
+  verificationWait,
 } from '../../domain/ssf/stream.ts';
 import { subjectKeys } from '../../domain/ssf/subjects.ts';
 import {
@@ -15,18 +18,20 @@ import {
   SCOPE_MANAGE,
   SCOPE_READ,
   SUPPORTED_EVENT_TYPES,
-  VERIFICATION_EVENT,
 } from '../../domain/ssf/vocabulary.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { LedgerReader, LedgerWriter } from '../../ports/ledger.ts';
-import type { SetPusher, SetSigner, StreamStore } from '../../ports/ssf.ts';
-import { deliverQueued, releaseHeld } from '../../use-cases/ssf-transmit.ts';
+import type { SetSigner, StreamStore, TransmitRequests } from '../../ports/ssf.ts';
 import { type HttpRequest, type HttpResponse, json } from './types.ts';
 
 /** Who called the management API, as the bearer token says. */
 export interface SsfCaller {
   principal: string;
   scopes: readonly string[];
+  /**
+   * The `aud` of the streams it creates, from operator configuration (SSF makes `aud`
+   * transmitter-supplied). Unset: the push endpoint's origin, or the principal for poll.
+   */
+  audience?: string;
 }
 
 export interface SsfApiDeps {
@@ -35,9 +40,10 @@ export interface SsfApiDeps {
   /** Where these routes are served, for the endpoints the configuration names. */
   baseUrl: string;
   streams: StreamStore;
-  signer: SetSigner;
-  pusher: SetPusher;
-  ledger: LedgerReader & LedgerWriter;
+  /** The public signing keys only: the transmitter alone signs (verification events included). */
+  keys: Pick<SetSigner, 'jwks'>;
+  /** Verification and resumed deliveries go to the transmitter. */
+  requests: TransmitRequests;
   clock: Clock;
   defaultSubjects: 'ALL' | 'NONE';
   /** Undefined when the request carries no valid bearer token. */
@@ -79,12 +85,11 @@ export function createSsfApi(deps: SsfApiDeps): (request: HttpRequest) => Promis
     authorization_schemes: [{ spec_urn: 'urn:ietf:rfc:6749' }, { spec_urn: 'urn:ietf:rfc:6750' }],
     default_subjects: deps.defaultSubjects,
   };
-  const delivery = { ...deps, deadline: undefined };
 
   return async (request) => {
     const { method, path } = request;
     if (path === SSF_PATHS.configuration && method === 'GET') return json(200, configuration);
-    if (path === SSF_PATHS.jwks && method === 'GET') return json(200, await deps.signer.jwks());
+    if (path === SSF_PATHS.jwks && method === 'GET') return json(200, await deps.keys.jwks());
 
     const caller = await deps.authorize(request);
     if (!caller) {
@@ -144,6 +149,9 @@ export function createSsfApi(deps: SsfApiDeps): (request: HttpRequest) => Promis
       if (method === 'PATCH' || method === 'PUT') {
         const found = await own(body.stream_id);
         if (isResponse(found)) return found;
+        const mismatch = transmitterSuppliedMismatch(body, found);
+        if (mismatch)
+          return invalid(`${mismatch} is transmitter-supplied and differs from the stream's`);
         let merged: StreamRequest;
         if (method === 'PUT') {
           const parsed = parseStreamRequest(body);
@@ -159,11 +167,15 @@ export function createSsfApi(deps: SsfApiDeps): (request: HttpRequest) => Promis
         if (typeof built === 'string') return invalid(built);
         const updated: Stream = {
           ...built,
+          aud: found.aud, // SSF 8.1.1: aud cannot be updated
           status: found.status,
           ...(found.reason ? { reason: found.reason } : {}),
           subjects_added: found.subjects_added,
           subjects_removed: found.subjects_removed,
           created_at: found.created_at,
+          ...(found.last_verification_at
+            ? { last_verification_at: found.last_verification_at }
+            : {}),
         };
         await deps.streams.put(updated);
         return json(200, streamConfiguration(updated));
@@ -195,7 +207,7 @@ export function createSsfApi(deps: SsfApiDeps): (request: HttpRequest) => Promis
         };
         await deps.streams.put(updated);
         if (updated.status === 'enabled' && found.status === 'paused')
-          await releaseHeld(updated, delivery);
+          await deps.requests.request({ kind: 'resume', streamId: updated.stream_id });
         if (updated.status === 'disabled') await deps.streams.takeHeld(updated.stream_id); // dropped
         return json(200, statusOf(updated));
       }
@@ -226,19 +238,23 @@ export function createSsfApi(deps: SsfApiDeps): (request: HttpRequest) => Promis
       if (isResponse(found)) return found;
       if (body.state !== undefined && (typeof body.state !== 'string' || body.state.length > 256))
         return invalid('state must be a string of at most 256 characters');
-      if (found.status !== 'disabled') {
-        const jti = randomUUID();
-        const set = await deps.signer.sign({
-          iss: found.iss,
-          aud: found.aud,
-          iat: Math.floor(deps.clock.now().getTime() / 1000),
-          jti,
-          sub_id: { format: 'opaque', id: found.stream_id },
-          events: { [VERIFICATION_EVENT]: body.state === undefined ? {} : { state: body.state } },
+      const now = deps.clock.now();
+      const wait = verificationWait(found, now);
+      if (wait > 0) {
+        const response = json(429, {
+          error: 'too_many_requests',
+          description: `at most one verification every ${found.min_verification_interval ?? MIN_VERIFICATION_INTERVAL_SECONDS} s`,
         });
-        const queued = { jti, set, eventType: VERIFICATION_EVENT };
-        if (found.status === 'paused') await deps.streams.hold(found.stream_id, queued);
-        else await deliverQueued(found, queued, undefined, delivery);
+        response.headers['retry-after'] = String(wait);
+        return response;
+      }
+      await deps.streams.put({ ...found, last_verification_at: now.toISOString() });
+      if (found.status !== 'disabled') {
+        await deps.requests.request({
+          kind: 'verify',
+          streamId: found.stream_id,
+          ...(typeof body.state === 'string' ? { state: body.state } : {}),
+        });
       }
       return { status: 204, headers: {}, body: '' };
     }
@@ -292,7 +308,7 @@ function buildStream(
     stream_id: id,
     iss: deps.issuer,
     aud:
-      request.aud ??
+      caller.audience ??
       (request.delivery.method === DELIVERY_POLL ? caller.principal : new URL(endpoint).origin),
     events_supported: [...SUPPORTED_EVENT_TYPES],
     events_requested: request.events_requested,
@@ -306,6 +322,7 @@ function buildStream(
     },
     ...(request.description ? { description: request.description } : {}),
     format: request.format ?? 'complex',
+    min_verification_interval: MIN_VERIFICATION_INTERVAL_SECONDS,
     test_stream: request.test_stream ?? false,
     status: 'enabled',
     owner: caller.principal,
@@ -328,7 +345,6 @@ function requestOf(stream: Stream): StreamRequest {
         : {}),
     },
     ...(stream.description ? { description: stream.description } : {}),
-    aud: stream.aud,
     format: stream.format,
     test_stream: stream.test_stream,
   };

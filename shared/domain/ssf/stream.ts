@@ -26,6 +26,8 @@ export interface Stream {
   delivery: { method: string; endpoint_url?: string; authorization_header?: string };
   description?: string;
   min_verification_interval?: number;
+  /** When the receiver last asked for a verification event (bookkeeping, not shown). */
+  last_verification_at?: string;
   /** The subject identifier format SETs on this stream use (default `complex`). */
   format: SubjectFormat;
   test_stream: boolean;
@@ -44,17 +46,16 @@ const deliverySchema = z.object({
   authorization_header: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
 });
 
-/** The receiver-supplied members of a create or replace request. */
+/**
+ * The receiver-supplied members of a create or replace request. Transmitter-supplied ones
+ * (`iss`, `aud`, `events_supported`, `events_delivered`, …) are not read from it: on create they
+ * are ignored (SSF 8.1.1.1 lists only receiver-supplied values), on update and replace they must
+ * match (see transmitterSuppliedMismatch).
+ */
 const streamRequestSchema = z.object({
   events_requested: z.array(z.string().check(z.maxLength(512))).check(z.maxLength(50)),
   delivery: deliverySchema,
   description: z.optional(z.string().check(z.maxLength(1024))),
-  aud: z.optional(
-    z.union([
-      z.string().check(z.minLength(1), z.maxLength(1024)),
-      z.array(z.string().check(z.minLength(1), z.maxLength(1024))).check(z.minLength(1)),
-    ]),
-  ),
   format: z.optional(z.enum(SUBJECT_FORMATS)),
   test_stream: z.optional(z.boolean()),
 });
@@ -87,6 +88,43 @@ export function parseStatusRequest(
   return parseWith(statusRequestSchema, input, 'stream status');
 }
 
+const TRANSMITTER_SUPPLIED = [
+  'iss',
+  'aud',
+  'events_supported',
+  'events_delivered',
+  'min_verification_interval',
+  'inactivity_timeout',
+] as const;
+
+/**
+ * SSF 8.1.1.3 and 8.1.1.4: on update and replace, transmitter-supplied properties besides
+ * `stream_id` may be echoed back but must match the stream's; the first that differs, by name.
+ */
+export function transmitterSuppliedMismatch(
+  body: Record<string, unknown>,
+  stream: Stream,
+): string | undefined {
+  const current = streamConfiguration(stream);
+  return TRANSMITTER_SUPPLIED.find(
+    (name) => name in body && JSON.stringify(body[name]) !== JSON.stringify(current[name]),
+  );
+}
+
+/**
+ * The `min_verification_interval` every stream advertises: a receiver asking for verification
+ * events more often is answered 429 (SSF 8.1.1).
+ */
+export const MIN_VERIFICATION_INTERVAL_SECONDS = 60;
+
+/** Seconds until a verification may be asked for again, or 0 when it may be now. */
+export function verificationWait(stream: Stream, now: Date): number {
+  if (!stream.last_verification_at) return 0;
+  const interval = (stream.min_verification_interval ?? MIN_VERIFICATION_INTERVAL_SECONDS) * 1000;
+  const next = Date.parse(stream.last_verification_at) + interval;
+  return next > now.getTime() ? Math.ceil((next - now.getTime()) / 1000) : 0;
+}
+
 /** `events_delivered`: what was asked for and the transmitter can send (SSF 8.1.1). */
 export function eventsDelivered(requested: readonly string[]): string[] {
   return SUPPORTED_EVENT_TYPES.filter((type) => requested.includes(type));
@@ -94,8 +132,16 @@ export function eventsDelivered(requested: readonly string[]): string[] {
 
 /** What a receiver sees of a stream: the SSF members, not the transmitter's bookkeeping. */
 export function streamConfiguration(stream: Stream): Record<string, unknown> {
-  const { owner, subjects_added, subjects_removed, created_at, status, reason, ...visible } =
-    stream;
+  const {
+    owner,
+    subjects_added,
+    subjects_removed,
+    created_at,
+    status,
+    reason,
+    last_verification_at,
+    ...visible
+  } = stream;
   const { authorization_header, ...delivery } = stream.delivery;
   return { ...visible, delivery };
 }

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -17,6 +18,9 @@ const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/0b7e1c2a-5d9f-4e3b-8a61-
 const BASE_URL = 'https://abc123.execute-api.us-east-1.amazonaws.com/prod';
 const keyPair = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const kms = mockClient(KMSClient);
+// No SQS runs locally: the queue's client records what the API hands the transmitter.
+const sqs = mockClient(SQSClient);
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/transmit';
 let ledgerTable: TestTable;
 let stateTable: TestTable;
 let handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -24,6 +28,8 @@ let handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 beforeAll(async () => {
   ledgerTable = await createTestTable('ledger');
   stateTable = await createTestTable('state', STATE_TABLE);
+  sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+  kms.on(SignCommand).rejects(new Error('AccessDeniedException: ssf-api may not sign'));
   kms.on(GetPublicKeyCommand).resolves({
     KeyId: KEY_ARN,
     PublicKey: new Uint8Array(keyPair.publicKey.export({ format: 'der', type: 'spki' })),
@@ -34,6 +40,8 @@ beforeAll(async () => {
     SSF_SIGNING_KEY_ID: KEY_ARN,
     SSF_ISSUER: BASE_URL,
     SSF_BASE_URL: BASE_URL,
+    SSF_TRANSMIT_QUEUE_URL: QUEUE_URL,
+    SSF_AUDIENCES: JSON.stringify({ 'okta-itp-client': 'https://halvorsen.okta.example' }),
   });
   ({ handler } = await import('../../../functions/ssf-api/handler.ts'));
 });
@@ -41,6 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   vi.unstubAllEnvs();
   kms.restore();
+  sqs.restore();
   await ledgerTable?.drop();
   await stateTable?.drop();
 });
@@ -49,7 +58,6 @@ const manager = { principal: 'okta-itp-client', scopes: 'ssf.manage ssf.read' };
 const pollStream = {
   events_requested: [EVENT_TYPES.sessionRevoked],
   delivery: { method: DELIVERY_POLL },
-  aud: 'https://receiver.example.com',
 };
 
 describe('ssf-api handler', () => {
@@ -76,7 +84,9 @@ describe('ssf-api handler', () => {
       apiEvent('POST', '/ssf/streams', { body: pollStream, authorizer: manager }),
     );
     expect(created.statusCode).toBe(201);
-    const { stream_id } = JSON.parse(created.body);
+    const { stream_id, aud } = JSON.parse(created.body);
+    // The audience the operator configured for this caller's `sub` (cdk.json context).
+    expect(aud).toBe('https://halvorsen.okta.example');
     const mine = await handler(
       apiEvent('GET', '/ssf/streams', { authorizer: manager, query: { stream_id } }),
     );
@@ -95,5 +105,29 @@ describe('ssf-api handler', () => {
       apiEvent('POST', '/ssf/streams', { body: pollStream, authorizer: reader }),
     );
     expect(write.statusCode).toBe(403);
+  });
+
+  it('hands verification and a resumed stream to the transmit queue and signs nothing itself', async () => {
+    const created = await handler(
+      apiEvent('POST', '/ssf/streams', { body: pollStream, authorizer: manager }),
+    );
+    const { stream_id } = JSON.parse(created.body);
+    const verify = await handler(
+      apiEvent('POST', '/ssf/verify', { body: { stream_id, state: 's-42' }, authorizer: manager }),
+    );
+    expect(verify.statusCode).toBe(204);
+    for (const status of ['paused', 'enabled']) {
+      const changed = await handler(
+        apiEvent('POST', '/ssf/status', { body: { stream_id, status }, authorizer: manager }),
+      );
+      expect(changed.statusCode).toBe(200);
+    }
+    const sent = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+    expect(sent.map((m) => m.QueueUrl)).toEqual([QUEUE_URL, QUEUE_URL]);
+    expect(sent.map((m) => JSON.parse(String(m.MessageBody)))).toEqual([
+      { ssfRequest: { kind: 'verify', streamId: stream_id, state: 's-42' } },
+      { ssfRequest: { kind: 'resume', streamId: stream_id } },
+    ]);
+    expect(kms.commandCalls(SignCommand)).toEqual([]);
   });
 });

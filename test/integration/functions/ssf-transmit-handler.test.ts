@@ -7,7 +7,11 @@ import { DynamoDbLedgerStore } from '../../../shared/adapters/dynamodb/ledger-st
 import { STATE_TABLE } from '../../../shared/adapters/dynamodb/state-table-definition.ts';
 import { DynamoDbStreamStore } from '../../../shared/adapters/ssf/dynamodb-stream-store.ts';
 import type { Stream } from '../../../shared/domain/ssf/stream.ts';
-import { DELIVERY_PUSH, EVENT_TYPES } from '../../../shared/domain/ssf/vocabulary.ts';
+import {
+  DELIVERY_PUSH,
+  EVENT_TYPES,
+  VERIFICATION_EVENT,
+} from '../../../shared/domain/ssf/vocabulary.ts';
 import { createTestTable, type TestTable } from '../../support/dynamodb-local.ts';
 import {
   lambdaContext,
@@ -205,5 +209,112 @@ describe('ssf-transmit handler', () => {
     );
     expect(response.batchItemFailures).toEqual([]);
     expect(receiver.received.length).toBe(before);
+  });
+
+  it('sends RISC account-enabled once, from a Release Completed event after a confirmed re-enable', async () => {
+    const store = new DynamoDbStreamStore(stateTable.client, stateTable.tableName);
+    await store.put({
+      ...((await store.get('stream-push-1')) as Stream),
+      stream_id: 'stream-enabled-1',
+      events_requested: [EVENT_TYPES.accountEnabled],
+      events_delivered: [EVENT_TYPES.accountEnabled],
+    });
+    await ledger.append('inc-ssf-3', [
+      { kind: 'detection.received', stepKey: 'detection', data: { detection, mode: 'live' } },
+      {
+        kind: 'containment.action',
+        stepKey: 'action:disableAccount:u-1',
+        status: 'succeeded',
+        subjectId: 'u-1',
+        data: { action: 'disableAccount', target: 'u-1', mode: 'live' },
+      },
+      {
+        kind: 'restore.action',
+        stepKey: 'restore:accountDisabled:u-1:succeeded',
+        status: 'succeeded',
+        subjectId: 'u-1',
+        data: {
+          action: 'disableAccount',
+          target: 'u-1',
+          change: { kind: 'accountDisabled', subjectId: 'u-1' },
+        },
+      },
+    ]);
+    const released = (messageId: string): SQSRecord =>
+      ({
+        messageId,
+        body: JSON.stringify({
+          'detail-type': 'Release Completed',
+          source: 'revocation-responder',
+          detail: { incidentId: 'inc-ssf-3', restored: [{ kind: 'accountDisabled' }] },
+        }),
+        messageAttributes: {},
+      }) as unknown as SQSRecord;
+    const before = receiver.received.length;
+    const first = await handler({ Records: [released('msg-rel-1')] }, contextWith(60_000));
+    expect(first.batchItemFailures).toEqual([]);
+    const pushed = receiver.received.slice(before);
+    expect(pushed).toHaveLength(1);
+    const claims = decode((pushed[0]?.body ?? '').split('.')[1] as string);
+    expect(Object.keys(claims.events as object)).toEqual([EVENT_TYPES.accountEnabled]);
+    expect(claims.txn).toBe('inc-ssf-3');
+
+    const again = await handler({ Records: [released('msg-rel-2')] }, contextWith(60_000));
+    expect(again.batchItemFailures).toEqual([]);
+    expect(receiver.received.length).toBe(before + 1);
+  });
+
+  it("signs and pushes the verification event the management API queued, with the receiver's state", async () => {
+    const request = (messageId: string, ssfRequest: unknown): SQSRecord =>
+      ({
+        messageId,
+        body: JSON.stringify({ ssfRequest }),
+        messageAttributes: {},
+      }) as unknown as SQSRecord;
+    const before = receiver.received.length;
+    const signsBefore = kms.commandCalls(SignCommand).length;
+    const response = await handler(
+      {
+        Records: [
+          request('msg-verify', { kind: 'verify', streamId: 'stream-push-1', state: 'abc' }),
+        ],
+      },
+      contextWith(60_000),
+    );
+    expect(response.batchItemFailures).toEqual([]);
+    const pushed = receiver.received.slice(before);
+    expect(pushed).toHaveLength(1);
+    const claims = decode((pushed[0]?.body ?? '').split('.')[1] as string);
+    expect(claims).toMatchObject({
+      iss: ISSUER,
+      sub_id: { format: 'opaque', id: 'stream-push-1' },
+      events: { [VERIFICATION_EVENT]: { state: 'abc' } },
+    });
+    expect(kms.commandCalls(SignCommand).length).toBe(signsBefore + 1);
+  });
+
+  it('delivers what a paused stream held once the management API queues its resumption', async () => {
+    const store = new DynamoDbStreamStore(stateTable.client, stateTable.tableName);
+    await store.hold('stream-push-1', {
+      jti: 'held-1',
+      set: 'a.b.c',
+      eventType: VERIFICATION_EVENT,
+    });
+    const before = receiver.received.length;
+    const body = JSON.stringify({ ssfRequest: { kind: 'resume', streamId: 'stream-push-1' } });
+    const resumed = {
+      messageId: 'msg-resume',
+      body,
+      messageAttributes: {},
+    } as unknown as SQSRecord;
+    receiver.script = Array.from({ length: 10 }, () => ({ status: 503 }));
+    const failing = await handler({ Records: [resumed] }, contextWith(4000));
+    receiver.script = [];
+    expect(failing.batchItemFailures).toEqual([{ itemIdentifier: 'msg-resume' }]);
+    const later = await handler({ Records: [resumed] }, contextWith(60_000));
+    expect(later.batchItemFailures).toEqual([]);
+    expect(receiver.received.at(-1)?.body).toBe('a.b.c');
+    expect(await store.takeHeld('stream-push-1')).toEqual([]);
+    expect(receiver.received.length).toBeGreaterThan(before);
   });
 });

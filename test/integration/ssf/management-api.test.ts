@@ -11,6 +11,8 @@ import { type ReceiverDouble, startReceiverDouble } from './receiver-double.ts';
 
 const TOKEN = 'receiver-a-token-0123456789';
 const OTHER = 'receiver-b-token-0123456789';
+const OKTA = 'receiver-okta-token-0123456789';
+const OKTA_AUDIENCE = 'https://halvorsen.okta.example';
 const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
 const VERIFICATION = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
 
@@ -27,6 +29,7 @@ beforeAll(async () => {
     JSON.stringify([
       { token: TOKEN, scopes: ['ssf.manage'] },
       { token: OTHER, scopes: ['ssf.manage'] },
+      { token: OKTA, scopes: ['ssf.manage'], audience: OKTA_AUDIENCE },
     ]),
   );
   const env = { RESPONDER_SSF_MANAGEMENT_TOKENS: tokens };
@@ -120,6 +123,47 @@ describe('stream management', () => {
     expect(String(answer.body?.description)).toMatch(message);
   });
 
+  it("takes aud from the operator's configuration of the receiver, ignoring one the receiver sends", async () => {
+    const created = await call(
+      'POST',
+      '/ssf/streams',
+      {
+        events_requested: [SESSION_REVOKED],
+        delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: receiver.url },
+        aud: 'https://attacker.example',
+        iss: 'https://not-the-transmitter.example',
+      },
+      OKTA,
+    );
+    expect(created).toMatchObject({ status: 201, body: { aud: OKTA_AUDIENCE, iss: server.url } });
+    const streamId = String(created.body?.stream_id);
+    const echoed = await call(
+      'PATCH',
+      '/ssf/streams',
+      { stream_id: streamId, aud: OKTA_AUDIENCE, iss: server.url, description: 'itp' },
+      OKTA,
+    );
+    expect(echoed).toMatchObject({ status: 200, body: { aud: OKTA_AUDIENCE, description: 'itp' } });
+    for (const method of ['PATCH', 'PUT']) {
+      const moved = await call(
+        method,
+        '/ssf/streams',
+        {
+          stream_id: streamId,
+          events_requested: [],
+          delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: receiver.url },
+          aud: 'https://attacker.example',
+        },
+        OKTA,
+      );
+      expect(moved.status, method).toBe(400);
+      expect(String(moved.body?.description)).toMatch(/^aud is transmitter-supplied/);
+    }
+    const read = await call('GET', `/ssf/streams?stream_id=${streamId}`, undefined, OKTA);
+    expect(read.body).toMatchObject({ aud: OKTA_AUDIENCE, description: 'itp' });
+    await call('DELETE', `/ssf/streams?stream_id=${streamId}`, undefined, OKTA);
+  });
+
   it('hides a stream from another receiver', async () => {
     expect((await call('GET', `/ssf/streams?stream_id=${id}`, undefined, OTHER)).status).toBe(404);
     expect((await call('GET', '/ssf/streams', undefined, OTHER)).body).toEqual([]);
@@ -152,17 +196,55 @@ describe('stream management', () => {
     });
   });
 
+  /** A new push stream: each may ask for one verification per min_verification_interval. */
+  const freshStream = async () => {
+    const created = await call('POST', '/ssf/streams', {
+      events_requested: [SESSION_REVOKED],
+      delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: receiver.url },
+    });
+    return String(created.body?.stream_id);
+  };
+
   it('a disabled stream drops: nothing is sent, nothing is held for later', async () => {
-    await call('POST', '/ssf/status', { stream_id: id, status: 'paused' });
-    await call('POST', '/ssf/verify', { stream_id: id, state: 'dropped' });
-    await call('POST', '/ssf/status', { stream_id: id, status: 'disabled' });
+    const held = await freshStream();
+    await call('POST', '/ssf/status', { stream_id: held, status: 'paused' });
+    expect((await call('POST', '/ssf/verify', { stream_id: held, state: 'dropped' })).status).toBe(
+      204,
+    );
+    await call('POST', '/ssf/status', { stream_id: held, status: 'disabled' });
+    const disabled = await freshStream();
+    await call('POST', '/ssf/status', { stream_id: disabled, status: 'disabled' });
     const before = receiver.received.length;
-    await call('POST', '/ssf/verify', { stream_id: id, state: 'also-dropped' });
-    await call('POST', '/ssf/status', { stream_id: id, status: 'enabled' });
+    expect(
+      (await call('POST', '/ssf/verify', { stream_id: disabled, state: 'also-dropped' })).status,
+    ).toBe(204);
+    for (const stream_id of [held, disabled])
+      await call('POST', '/ssf/status', { stream_id, status: 'enabled' });
     expect(receiver.received.length).toBe(before);
     expect((await call('POST', '/ssf/status', { stream_id: id, status: 'asleep' })).status).toBe(
       400,
     );
+  });
+
+  it('advertises min_verification_interval and answers 429 to verification asked for more often', async () => {
+    const stream_id = await freshStream();
+    const read = await call('GET', `/ssf/streams?stream_id=${stream_id}`);
+    expect(read.body?.min_verification_interval).toBe(60);
+    const before = receiver.received.length;
+    expect((await call('POST', '/ssf/verify', { stream_id, state: 'first' })).status).toBe(204);
+    const again = await fetch(`${server.url}/ssf/verify`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ stream_id, state: 'second' }),
+    });
+    expect(again.status).toBe(429);
+    const retryAfter = Number(again.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(receiver.received.length).toBe(before + 1);
+    expect(payloadOf(receiver.received.at(-1)?.body ?? '')).toMatchObject({
+      events: { [VERIFICATION]: { state: 'first' } },
+    });
   });
 
   it('adds and removes subjects', async () => {

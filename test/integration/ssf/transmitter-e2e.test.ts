@@ -21,6 +21,10 @@ const ISSUER = 'https://responder.halvorsenfreight.example/';
 const SELF_AUDIENCE = 'https://responder.halvorsenfreight.example/ssf/receiver';
 const MANAGE = 'manage-token-0123456789abcdef';
 const READ_ONLY = 'read-only-token-0123456789abcdef';
+// Receivers whose audience the operator configured beside their token (SSF: aud is transmitter-supplied).
+const POLLER = 'poller-token-0123456789abcdef';
+const SELF = 'self-token-0123456789abcdef';
+const STRANGER = 'stranger-token-0123456789abcdef';
 const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
 const ACCOUNT_DISABLED = 'https://schemas.openid.net/secevent/risc/event-type/account-disabled';
 const ACCOUNT_ENABLED = 'https://schemas.openid.net/secevent/risc/event-type/account-enabled';
@@ -40,6 +44,9 @@ beforeAll(async () => {
     JSON.stringify([
       { token: MANAGE, scopes: ['ssf.manage', 'ssf.read'] },
       { token: READ_ONLY, scopes: ['ssf.read'] },
+      { token: POLLER, scopes: ['ssf.manage'], audience: 'https://poller.example' },
+      { token: SELF, scopes: ['ssf.manage'], audience: SELF_AUDIENCE },
+      { token: STRANGER, scopes: ['ssf.manage'], audience: 'https://someone-else.example' },
     ]),
   );
   const transmitters = join(stateDir, 'transmitters.json');
@@ -81,8 +88,8 @@ const call = (path: string, init: { method?: string; body?: unknown; token?: str
     ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
   });
 
-const createStream = async (body: object) => {
-  const response = await call('/ssf/streams', { method: 'POST', token: MANAGE, body });
+const createStream = async (body: object, token = MANAGE) => {
+  const response = await call('/ssf/streams', { method: 'POST', token, body });
   expect(response.status).toBe(201);
   return (await response.json()) as { stream_id: string; delivery: { endpoint_url: string } };
 };
@@ -143,12 +150,14 @@ describe('the responder as a Shared Signals transmitter', () => {
         test_stream: true,
       })
     ).stream_id;
-    pollStream = await createStream({
-      events_requested: [SESSION_REVOKED],
-      delivery: { method: 'urn:ietf:rfc:8936' },
-      aud: 'https://poller.example',
-      test_stream: true,
-    });
+    pollStream = await createStream(
+      {
+        events_requested: [SESSION_REVOKED],
+        delivery: { method: 'urn:ietf:rfc:8936' },
+        test_stream: true,
+      },
+      POLLER,
+    );
     expect(pollStream.delivery.endpoint_url).toBe(`${server.url}/ssf/poll/${pollStream.stream_id}`);
     // A production stream hears nothing of simulated containment.
     await createStream({
@@ -232,7 +241,7 @@ describe('the responder as a Shared Signals transmitter', () => {
     const poll = (body: object) =>
       fetch(pollStream.delivery.endpoint_url, {
         method: 'POST',
-        headers: { authorization: `Bearer ${MANAGE}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${POLLER}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
     const first = (await (await poll({ maxEvents: 10, returnImmediately: true })).json()) as {
@@ -273,19 +282,25 @@ describe('the responder as a Shared Signals transmitter', () => {
 
   it('round trip: its own receiver accepts its SETs, and refuses them for another audience', async () => {
     const own = `${server.url}/v1/ssf/events`;
-    const accepted = await createStream({
-      events_requested: [SESSION_REVOKED],
-      delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: own },
-      aud: SELF_AUDIENCE,
-      format: 'complex',
-      test_stream: true,
-    });
-    const refused = await createStream({
-      events_requested: [SESSION_REVOKED],
-      delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: own },
-      aud: 'https://someone-else.example',
-      test_stream: true,
-    });
+    const accepted = await createStream(
+      {
+        events_requested: [SESSION_REVOKED],
+        delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: own },
+        format: 'complex',
+        test_stream: true,
+      },
+      SELF,
+    );
+    const refused = await createStream(
+      {
+        events_requested: [SESSION_REVOKED],
+        delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: own },
+        // A receiver cannot name its own audience: this is ignored, the operator's stands.
+        aud: SELF_AUDIENCE,
+        test_stream: true,
+      },
+      STRANGER,
+    );
     const detection = JSON.parse(readFileSync('examples/aitm-phished-admin.json', 'utf8'));
     const response = await call('/v1/detections', {
       method: 'POST',

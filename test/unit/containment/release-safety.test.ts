@@ -197,6 +197,9 @@ describe('which recorded changes release puts back', () => {
   });
 });
 
+/** These tests read the ledger; release's bus announcement is tested in release.test.ts. */
+const silentBus = { publish: async () => undefined };
+
 describe('release', () => {
   it('restores from intents whose outcome was never recorded, lists what began during the attack, and records who and why', async () => {
     const ledger = await incident(detection(), [
@@ -206,7 +209,7 @@ describe('release', () => {
     const provider = new RecordingProvider();
     const result = await release(
       { incidentId: INCIDENT, requestedBy: 'analyst', reason: 'false positive: travel' },
-      { ledger, clock, identityProviderFor: () => provider },
+      { ledger, clock, identityProviderFor: () => provider, events: silentBus },
     );
     expect(provider.handed).toEqual([[role('before', '2026-03-01T08:00:00Z')]]);
     expect(result).toMatchObject({
@@ -232,7 +235,7 @@ describe('release', () => {
     provider.gate = new Promise((resolve) => {
       open = resolve;
     });
-    const deps = { ledger, clock, identityProviderFor: () => provider };
+    const deps = { ledger, clock, identityProviderFor: () => provider, events: silentBus };
     const first = release(
       { incidentId: INCIDENT, requestedBy: 'a', reason: 'benign sign-in' },
       deps,
@@ -261,7 +264,7 @@ describe('release', () => {
     const provider = new RecordingProvider();
     const result = await release(
       { incidentId: INCIDENT, requestedBy: 'analyst', reason: 'false positive: travel' },
-      { ledger, clock, identityProviderFor: () => provider },
+      { ledger, clock, identityProviderFor: () => provider, events: silentBus },
     );
     expect(result).toMatchObject({ status: 'ledgerBroken', break: { problem: 'changed' } });
     expect(provider.handed).toEqual([]);

@@ -8,6 +8,7 @@ import type {
   RestoreRequest,
 } from '../../../shared/domain/containment.ts';
 import { type Detection, parseDetection } from '../../../shared/domain/detection.ts';
+import type { EventPublisher, ResponderEvent } from '../../../shared/ports/events.ts';
 import type { IdentityProvider } from '../../../shared/ports/identity-provider.ts';
 import { release } from '../../../shared/use-cases/release.ts';
 
@@ -64,12 +65,84 @@ async function ledgerWith(restore: unknown) {
   return { ledger, subjectId: subject.subject.id };
 }
 
-async function releaseFrom(ledger: InMemoryLedgerStore) {
-  const provider = new RecordingProvider();
-  const request = { incidentId: INCIDENT, requestedBy: 'analyst', reason: 'benign' };
-  const result = await release(request, { ledger, clock, identityProviderFor: () => provider });
-  return { provider, result };
+class RecordingBus implements EventPublisher {
+  readonly events: ResponderEvent[] = [];
+  failNext = false;
+  async publish(events: readonly ResponderEvent[]): Promise<void> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('EventBridge rejected 1 event(s): InternalFailure');
+    }
+    this.events.push(...events);
+  }
 }
+
+async function releaseFrom(
+  ledger: InMemoryLedgerStore,
+  provider: IdentityProvider = new RecordingProvider(),
+  bus = new RecordingBus(),
+) {
+  const request = { incidentId: INCIDENT, requestedBy: 'analyst', reason: 'benign' };
+  const result = await release(request, {
+    ledger,
+    clock,
+    identityProviderFor: () => provider,
+    events: bus,
+  });
+  return { provider: provider as RecordingProvider, result, bus };
+}
+
+/** Confirms nothing: every restore fails at the provider. */
+class RefusingProvider extends RecordingProvider {
+  override async restore(request: RestoreRequest): Promise<ActionOutcome[]> {
+    return request.changes.map(() => ({
+      action: 'disableAccount',
+      target: 'x',
+      status: 'failed',
+      startedAt: clock.now().toISOString(),
+      durationMs: 1,
+      error: { class: 'transient', message: 'Graph answered 503', retryable: true },
+    }));
+  }
+}
+
+describe('release announces what the provider confirmed on the bus', () => {
+  it('publishes Release Completed naming the re-enabled account after a confirmed restore', async () => {
+    const { ledger, subjectId } = await ledgerWith([{ kind: 'accountDisabled', subjectId: 'x' }]);
+    const { bus } = await releaseFrom(ledger);
+    expect(bus.events).toEqual([
+      {
+        detailType: 'Release Completed',
+        detail: expect.objectContaining({
+          incidentId: INCIDENT,
+          subjectId,
+          requestedBy: 'analyst',
+          restored: [{ action: 'disableAccount', target: 'x', kind: 'accountDisabled' }],
+        }),
+      },
+    ]);
+  });
+
+  it('publishes nothing when the provider confirmed no restore', async () => {
+    const { ledger } = await ledgerWith([{ kind: 'accountDisabled', subjectId: 'x' }]);
+    const { bus, result } = await releaseFrom(ledger, new RefusingProvider());
+    expect(result.status).toBe('released');
+    expect(bus.events).toEqual([]);
+  });
+
+  it('announces again on a retried release when the first announcement was lost', async () => {
+    const { ledger } = await ledgerWith([{ kind: 'accountDisabled', subjectId: 'x' }]);
+    const bus = new RecordingBus();
+    bus.failNext = true;
+    await expect(releaseFrom(ledger, new RecordingProvider(), bus)).rejects.toThrow(
+      /EventBridge rejected/,
+    );
+    const retried = await releaseFrom(ledger, new RecordingProvider(), bus);
+    expect(retried.result.status).toBe('nothingToRestore');
+    expect(retried.provider.handed).toEqual([]); // nothing restored twice
+    expect(bus.events.map((e) => e.detailType)).toEqual(['Release Completed']);
+  });
+});
 
 describe('release reads recorded changes with the schema', () => {
   it('hands the provider the recorded change and records its outcome with it', async () => {
