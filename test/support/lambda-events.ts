@@ -64,6 +64,8 @@ export function apiEvent(
     contentType?: string;
     authorizer?: Record<string, string>;
     query?: Record<string, string>;
+    /** The IAM caller API Gateway's IAM authorization saw. */
+    callerArn?: string;
   } = {},
 ): APIGatewayProxyEvent {
   const { body } = options;
@@ -76,6 +78,10 @@ export function apiEvent(
       : null,
     body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
     isBase64Encoded: false,
-    requestContext: { requestId: 'req-1', authorizer: options.authorizer ?? null },
+    requestContext: {
+      requestId: 'req-1',
+      authorizer: options.authorizer ?? null,
+      ...(options.callerArn ? { identity: { userArn: options.callerArn } } : {}),
+    },
   } as unknown as APIGatewayProxyEvent;
 }

@@ -64,8 +64,10 @@ afterAll(async () => {
   await stateTable?.drop();
 });
 
+const SOAR_CALLER = 'arn:aws:sts::418295730164:assumed-role/soar-playbooks/run-7f3a';
+
 function post(path: string, body: string, contentType = 'application/json') {
-  return handler(apiEvent('POST', path, { body, contentType }));
+  return handler(apiEvent('POST', path, { body, contentType, callerArn: SOAR_CALLER }));
 }
 
 function sent() {
@@ -93,6 +95,9 @@ describe('intake-api handler', () => {
     expect(message?.MessageAttributes?.sourceEventId?.StringValue).toBe(
       detection.value.detectionId,
     );
+    // Who sent it travels with it, for the ledger: the IAM caller, never the body's word.
+    expect(message?.MessageAttributes?.sender?.StringValue).toBe(`iam:${SOAR_CALLER}`);
+    expect(message?.MessageAttributes?.sourceFormat?.StringValue).toBe('native');
   });
 
   it('refuses a malformed detection naming the field, queues nothing and records the rejection', async () => {
@@ -142,6 +147,9 @@ describe('intake-api handler', () => {
       tenant: { provider: 'entra', tenantId: TENANT },
       subject: { id: MARIA },
     });
+    // A SET is recorded as sent by its verified issuer, not by the API caller that relayed it.
+    expect(message?.MessageAttributes?.sender?.StringValue).toBe(`ssf:${ISSUER}`);
+    expect(message?.MessageAttributes?.sourceFormat?.StringValue).toBe('ssf');
     const replay = await post('/v1/ssf/events', token, 'application/secevent+jwt');
     expect(replay.statusCode).toBe(400);
     expect(JSON.parse(replay.body)).toMatchObject({ err: 'invalid_request' });

@@ -114,6 +114,12 @@ describe('respond handler', () => {
     expect(records.map((r) => r.kind)).toEqual(
       expect.arrayContaining(['detection.received', 'containment.action', 'finding']),
     );
+    // Who sent it and in what format, from the bus envelope, not self-declared in the detection.
+    const received = records.find((r) => r.kind === 'detection.received');
+    expect(received?.data).toMatchObject({
+      sourceFormat: 'guardduty',
+      sender: 'eventbridge:aws.guardduty@418295730164',
+    });
   });
 
   it('changes nothing when SQS delivers the same finding again', async () => {
