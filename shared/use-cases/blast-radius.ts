@@ -16,7 +16,8 @@ import type { ProtectedIdentityDirectory } from '../ports/protected-identities.t
  * The guards that stand before the revoke: canonical identity, coverage and the protected check
  * in memory, then the blast-radius claim, the only round trip. A runtime starts them alongside
  * its idempotency claim, so the two cost one round trip together; a replay or an in-flight
- * duplicate makes the window claim a no-op, since it is keyed per incident.
+ * duplicate makes the window claim a no-op, since it is keyed per incident (a replay after its
+ * entry was forgotten, two windows on, takes a slot again for one window: it errs towards approval).
  */
 export interface StartedGuards<I extends { detection: Detection }> {
   /** The input with its detection in canonical form. */
