@@ -64,14 +64,28 @@ interface Stages {
 export interface TimeToContainReport {
   measured: string;
   notes: string[];
-  targets: { p50Ratio: number; p99Ratio: number };
+  /** Per Graph latency (ms): issue 15's warm targets. */
+  targets: Record<number, { p50Ratio: number; p99Ratio: number }>;
   /** The Lambda's composition: idempotency, window and ledger on DynamoDB Local. */
   points: TimeToContainPoint[];
   /** The same with state in memory: what the DynamoDB round trips before the revoke cost. */
   stateInMemory?: TimeToContainPoint[];
 }
 
-const TARGETS = { p50Ratio: 1.1, p99Ratio: 1.3 };
+/** Issue 15: a fixed cost weighs more against a short round trip, so the targets are per latency. */
+const TARGETS: Record<number, { p50Ratio: number; p99Ratio: number }> = {
+  50: { p50Ratio: 1.3, p99Ratio: 1.5 },
+  200: { p50Ratio: 1.1, p99Ratio: 1.3 },
+};
+
+/** The targets at a latency: the nearest one measured above it, or the strictest. */
+export function timeToContainTargets(latencyMs: number): { p50Ratio: number; p99Ratio: number } {
+  const at = Object.keys(TARGETS)
+    .map(Number)
+    .sort((a, b) => a - b)
+    .find((latency) => latency >= latencyMs);
+  return TARGETS[at ?? 200] ?? { p50Ratio: 1.1, p99Ratio: 1.3 };
+}
 
 /** One bare HTTPS round trip to the same Graph listener (keep-alive): the yardstick. */
 function bareRoundTrip(agent: Agent, url: string): Promise<number> {
@@ -172,7 +186,8 @@ async function measureAt(
       },
       met: false,
     };
-    point.met = point.p50Ratio <= TARGETS.p50Ratio && point.p99Ratio <= TARGETS.p99Ratio;
+    const target = timeToContainTargets(latencyMs);
+    point.met = point.p50Ratio <= target.p50Ratio && point.p99Ratio <= target.p99Ratio;
     return point;
   } finally {
     entra.close();

@@ -18,7 +18,6 @@ import type {
 import { CONTROL_CATALOG } from '../../shared/domain/controls/catalog.ts';
 import type { Subject } from '../../shared/domain/detection.ts';
 import type { ContainmentPolicy } from '../../shared/domain/guardrails.ts';
-import { incidentIdFor } from '../../shared/domain/incident.ts';
 import {
   type EmbeddedDynamoDb,
   startEmbeddedDynamoDb,
@@ -30,6 +29,7 @@ import type { IdentityProvider } from '../../shared/ports/identity-provider.ts';
 import type { LedgerReader, LedgerWriter } from '../../shared/ports/ledger.ts';
 import { silentLog } from '../../shared/ports/log.ts';
 import { normalizeEvent } from '../../shared/sources/normalize.ts';
+import { type StartedGuards, startGuards } from '../../shared/use-cases/blast-radius.ts';
 import { type RespondInput, type RespondResult, respond } from '../../shared/use-cases/respond.ts';
 import { TRUSTED_SOURCE } from './fixtures.ts';
 
@@ -204,8 +204,13 @@ export function benchResponder(options: {
     client,
     tableName: BENCH_STATE_TABLE,
     scope: 'respond',
-    keyOf: (input: RespondInput) => incidentIdFor(input.detection),
-    work: (input: RespondInput) => respond(input, deps),
+    keyOf: (guards: StartedGuards<RespondInput>) => guards.incidentId,
+    work: (guards: StartedGuards<RespondInput>) => respond(guards.input, deps, guards),
   });
-  return { respondOnce: (input) => once(input), ledger, window: deps.window, events };
+  return {
+    respondOnce: (input) => once(startGuards(input, deps)),
+    ledger,
+    window: deps.window,
+    events,
+  };
 }

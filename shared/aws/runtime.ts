@@ -36,12 +36,12 @@ import { CONTROL_CATALOG } from '../domain/controls/catalog.ts';
 import type { Detection } from '../domain/detection.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { awsProtectedPrincipals, type ContainmentPolicy } from '../domain/guardrails.ts';
-import { incidentIdFor } from '../domain/incident.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { Log } from '../ports/log.ts';
 import { createSetPushReceiver } from '../sources/ssf/push.ts';
 import type { DecisionDeps } from '../use-cases/approve.ts';
+import { type StartedGuards, startGuards } from '../use-cases/blast-radius.ts';
 import type { OpenTicketsDeps } from '../use-cases/open-tickets.ts';
 import type { ReleaseDeps } from '../use-cases/release.ts';
 import { type RespondInput, type RespondResult, respond } from '../use-cases/respond.ts';
@@ -210,11 +210,12 @@ export async function respondRuntime(
     client: dynamodb,
     tableName: config.STATE_TABLE_NAME,
     scope: 'respond',
-    keyOf: (input: RespondInput) => incidentIdFor(input.detection),
-    work: (input: RespondInput) => respond(input, deps),
+    keyOf: (guards: StartedGuards<RespondInput>) => guards.incidentId,
+    work: (guards: StartedGuards<RespondInput>) => respond(guards.input, deps, guards),
   });
   return {
-    respondOnce: (input, context) => once(input, context),
+    // The window claim leaves with the idempotency claim: one round trip before the revoke.
+    respondOnce: (input, context) => once(startGuards(input, deps), context),
     ledger,
     trustedNativeSources: config.TRUSTED_EVENT_SOURCES,
     log,

@@ -137,6 +137,8 @@ export interface ProtectedIdentityNames {
 export interface WindowCounts {
   tenant: number;
   source: number;
+  /** Why the window could not record this detection (its storage is full): fail closed. */
+  full?: string;
 }
 
 /** The blast-radius key of a detection's source: vendor and product, canonical. */
@@ -266,7 +268,7 @@ export function awsProtectedPrincipals(
 /**
  * Whether this detection should take a slot in the tenant's blast-radius window: only when it
  * would contain something automatically (not protected, not dry-run, some `auto` action applies).
- * Callers record it with ContainmentWindow.recordAndCount only then, and plan with the count.
+ * Callers claim a slot with ContainmentWindow.claim only then, and plan with the counts.
  */
 export function countsTowardBlastRadius(
   detection: Pick<Detection, 'tenant' | 'subject' | 'severity'>,
@@ -282,7 +284,7 @@ export function countsTowardBlastRadius(
 /**
  * Decides what containment does for one detection.
  * `counts` are the tenant's and the source's containment counts in the policy window INCLUDING
- * this detection (what ContainmentWindow.recordAndCount returns); 0 when it was not recorded.
+ * this detection (what ContainmentWindow.claim returns); 0 when it was not recorded.
  * More than either limit turns every automatic action into an approval request.
  */
 export function planContainment(
@@ -304,9 +306,11 @@ export function planContainment(
   const perSource = policy.blastRadius.maxContainmentsPerSource ?? maxContainments;
   const source = blastRadiusSource(detection);
   const containmentsInWindow = counts.tenant;
-  const exceeded = counts.tenant > maxContainments || counts.source > perSource;
-  const windowText =
-    counts.tenant > maxContainments
+  const exceeded =
+    counts.full !== undefined || counts.tenant > maxContainments || counts.source > perSource;
+  const windowText = counts.full
+    ? `${counts.full}: approval required`
+    : counts.tenant > maxContainments
       ? `${counts.tenant} containments in tenant ${detection.tenant.tenantId} within ${windowSeconds} s exceed the blast-radius limit of ${maxContainments}`
       : `${counts.source} containments from source ${source} in tenant ${detection.tenant.tenantId} within ${windowSeconds} s exceed the per-source limit of ${perSource}`;
 

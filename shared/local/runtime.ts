@@ -32,6 +32,7 @@ import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { Log } from '../ports/log.ts';
 import { anchorCheckpoints } from '../use-cases/anchor-checkpoints.ts';
 import type { DecisionDeps } from '../use-cases/approve.ts';
+import { type StartedGuards, startGuards } from '../use-cases/blast-radius.ts';
 import { openTickets, type TicketOutcome } from '../use-cases/open-tickets.ts';
 import type { ReleaseDeps } from '../use-cases/release.ts';
 import { type RespondInput, type RespondResult, respond } from '../use-cases/respond.ts';
@@ -239,36 +240,38 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const eventLog = join(stateDir, 'events.ndjson');
     const budgetMs = respondBudgetMs(options.env);
 
+    const respondDeps = {
+      identityProviderFor,
+      policy,
+      window: new DynamoDbContainmentWindow(db.client, LOCAL_STATE_TABLE),
+      protectedIdentities,
+      catalog: CONTROL_CATALOG,
+      ownership,
+      ledger,
+      clock: systemClock,
+      log,
+      mode: identityProvider.mode,
+    };
     const handleOnce = idempotentOn({
       client: db.client,
       tableName: LOCAL_STATE_TABLE,
       scope: 'respond',
-      keyOf: (input: RespondInput) => incidentIdFor(input.detection),
-      work: async (input: RespondInput) => {
+      keyOf: (guards: StartedGuards<RespondInput>) => guards.incidentId,
+      work: async (guards: StartedGuards<RespondInput>) => {
+        const { input } = guards;
         const bus = new LocalEventBus(eventLog);
         // The respond function's 30 s, unless configured: every wait of containment ends by it.
         const deadline = input.deadline ?? Date.now() + budgetMs;
         const result = await respond(
           { ...input, deadline },
-          {
-            identityProviderFor,
-            policy,
-            window: new DynamoDbContainmentWindow(db.client, LOCAL_STATE_TABLE),
-            protectedIdentities,
-            catalog: CONTROL_CATALOG,
-            ownership,
-            ledger,
-            events: bus,
-            clock: systemClock,
-            log,
-            mode: identityProvider.mode,
-          },
+          { ...respondDeps, events: bus },
+          { ...guards, input: { ...input, deadline } },
         );
         // In AWS the bus routes these to the ticket queue; here they are handled in-process.
         const requests = bus.remediationRequests();
         const ticketOutcomes = await openTickets(requests, ticketDeps);
         // AWS checkpoints on a schedule; locally every run attests its incident at once.
-        await checkpoint(incidentIdFor(input.detection));
+        await checkpoint(guards.incidentId);
         // No queue retries a ticket locally: the stored answer keeps what a later delivery retries.
         const pendingTickets = requests.filter((_, index) => {
           const outcome = ticketOutcomes[index];
@@ -297,7 +300,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         mode: identityProvider.mode,
       },
       async handle(input) {
-        const { result, replayed } = await handleOnce(input);
+        // The window claim leaves with the idempotency claim: one round trip before the revoke.
+        const { result, replayed } = await handleOnce(startGuards(input, respondDeps));
         const { pendingTickets, ...response } = result;
         // Answers stored before pending tickets were kept have none.
         if (replayed && (pendingTickets ?? []).length > 0) {

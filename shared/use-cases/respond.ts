@@ -11,13 +11,10 @@ import {
   approvalExpiresAt,
   type ContainmentPlan,
   type ContainmentPolicy,
-  countsTowardBlastRadius,
   NOT_APPLICABLE_WHY,
   planContainment,
   skippedOutcomes,
 } from '../domain/guardrails.ts';
-import { canonicalOrThrow } from '../domain/identity.ts';
-import { incidentIdFor } from '../domain/incident.ts';
 import type { LedgerEntry } from '../domain/ledger/record.ts';
 import { type OwnershipMap, resolveOwners } from '../domain/ownership.ts';
 import type { ProviderMode, ResponseMode } from '../domain/response-mode.ts';
@@ -29,7 +26,7 @@ import type { IdentityProvider } from '../ports/identity-provider.ts';
 import type { LedgerWriter } from '../ports/ledger.ts';
 import type { Log } from '../ports/log.ts';
 import type { ProtectedIdentityDirectory } from '../ports/protected-identities.ts';
-import { countInWindows } from './blast-radius.ts';
+import { type StartedGuards, startGuards } from './blast-radius.ts';
 import {
   type Contained,
   type ContainmentLine,
@@ -133,21 +130,24 @@ export class RetryableContainmentError extends Error {
   }
 }
 
-export async function respond(given: RespondInput, deps: RespondDeps): Promise<RespondResult> {
-  // Normalizers hand over canonical ids; this holds for any other caller too (idempotent).
-  const input = { ...given, detection: canonicalOrThrow(given.detection) };
+/**
+ * `guards`: already started by the runtime, alongside its idempotency claim (one round trip for
+ * both); started here otherwise.
+ */
+export async function respond(
+  given: RespondInput,
+  deps: RespondDeps,
+  guards: StartedGuards<RespondInput> = startGuards(given, deps),
+): Promise<RespondResult> {
+  const { input, incidentId, receivedAt, provider, covered, names } = guards;
   const { detection } = input;
-  const receivedAt = deps.clock.now();
-  const incidentId = incidentIdFor(detection);
-  const provider = deps.identityProviderFor(detection);
-  const covered = provider?.coversTenant(detection.tenant.tenantId) === true;
-
-  const names = deps.protectedIdentities?.current();
-  const inWindow =
-    covered && countsTowardBlastRadius(detection, deps.policy, names)
-      ? await countInWindows(deps, detection, incidentId, receivedAt)
-      : { tenant: 0, source: 0 };
-  const plan = planContainment(detection, deps.policy, inWindow, names);
+  const claim = await guards.window;
+  const plan = planContainment(
+    detection,
+    deps.policy,
+    claim?.counts ?? { tenant: 0, source: 0 },
+    names,
+  );
 
   const at = receivedAt.toISOString();
   const mode: ResponseMode = plan.dryRun ? 'dry-run' : (provider?.mode ?? deps.mode);
@@ -172,6 +172,12 @@ export async function respond(given: RespondInput, deps: RespondDeps): Promise<R
   // Attribution is pure CPU: do it while the containment requests are on the wire.
   const { findings } = attribute(detection, deps.catalog, deps.ownership);
   const ran = await containing;
+  // After the revoke, beside the ledger: never in front of it, and it loses nothing if it fails.
+  const settled = claim
+    ?.settle()
+    .catch((error: unknown) =>
+      deps.log.warn('blast-radius window not settled', { incidentId, error: String(error) }),
+    );
   const contained: ContainmentResult | undefined = ran?.contained;
   const verification = ran?.verification;
 
@@ -186,6 +192,7 @@ export async function respond(given: RespondInput, deps: RespondDeps): Promise<R
     ...ledgerEntries({ input, plan, covered, outcomes, verification, findings, mode, expiresAt }),
   ];
   const appendResult = await deps.ledger.append(incidentId, entries);
+  await settled;
 
   const result: RespondResult = {
     detectionId: detection.detectionId,

@@ -18,6 +18,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbContainmentWindow } from '../../shared/adapters/dynamodb/containment-window.ts';
 import { DynamoDbLedgerStore } from '../../shared/adapters/dynamodb/ledger-store.ts';
+import { blastRadiusSource } from '../../shared/domain/guardrails.ts';
 import { LedgerUnavailableError } from '../../shared/domain/ledger/errors.ts';
 import { localDynamoDbClient } from '../../shared/local/embedded-dynamodb.ts';
 import { respond } from '../../shared/use-cases/respond.ts';
@@ -254,7 +255,7 @@ describe('DynamoDB faults', () => {
 
   it('throws before containing when the blast-radius window is throttled, and acts on the redelivery', async () => {
     faulty.clear();
-    faulty.inject('TransactWriteItems', throttling, 1000);
+    faulty.inject('UpdateItem', throttling, 1000);
     const detection = detectionAbout(DEMO_USERS.erik, 'ddb-window-throttled');
     const deps = pipeline.deps({ window });
     // Fail closed: without the count, the guardrail cannot say the tenant is not being mass-contained.
@@ -268,7 +269,7 @@ describe('DynamoDB faults', () => {
     expect(redelivered.result.status).toBe('contained');
     expect(revokesOf(DEMO_USERS.erik)).toBe(1);
 
-    // A later redelivery finds its window marker (a real conditional failure) and counts once.
+    // A later redelivery finds its window entry, settled by the first delivery, and counts once.
     const windowCount = async () => {
       const records = await incidentRecords(pipeline.ledger, redelivered.result.incidentId);
       const decision = records.find((r) => r.kind === 'guardrail.decision');
@@ -277,12 +278,17 @@ describe('DynamoDB faults', () => {
     };
     const counted = await windowCount();
     expect(counted).toBeGreaterThan(0);
-    const again = await window.recordAndCount(
-      detection.tenant.tenantId,
-      redelivered.result.incidentId,
-      new Date(),
-      900,
-    );
+    const { blastRadius } = pipeline.deps().policy;
+    const again = (
+      await window.claim({
+        tenantId: detection.tenant.tenantId,
+        source: blastRadiusSource(detection),
+        incidentId: redelivered.result.incidentId,
+        at: new Date(),
+        windowSeconds: blastRadius.windowSeconds,
+        maxPerSource: blastRadius.maxContainmentsPerSource ?? blastRadius.maxContainments,
+      })
+    ).counts.tenant;
     expect(again).toBe(counted);
   });
 

@@ -1,36 +1,34 @@
+import { createHash, randomBytes } from 'node:crypto';
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  TransactionCanceledException,
-  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { ContainmentWindow } from '../../ports/containment-window.ts';
+import type { WindowCounts } from '../../domain/guardrails.ts';
+import { countWindow, dropsOnSettle, type WindowEntry } from '../../domain/window-counts.ts';
+import type {
+  ContainmentWindow,
+  WindowClaim,
+  WindowClaimRequest,
+} from '../../ports/containment-window.ts';
 import { STATE_TTL_ATTRIBUTE } from './state-table-definition.ts';
 
 /**
- * The blast-radius window shared by every responder instance.
- *
- * Each incident takes the tenant's next position from an atomic counter, so incidents arriving
- * at once never share a count (counting the entries written so far would let a concurrent burst
- * past the limit: each would miss the others still in flight). The count is this incident's
- * position minus the last position before the window: the latest entry older than the window,
- * or the position the current burst started from when the tenant was quiet for a whole window.
- * A marker per incident makes a redelivery count once and answer as the first delivery did.
+ * The blast-radius window shared by every responder instance: ONE UpdateItem per detection on
+ * one item per tenant, holding a top-level attribute per incident (`@<incidentId>`), set with
+ * `if_not_exists` to `<ms>|<nonce>|<source hash>`. `ALL_NEW` returns every entry serialized
+ * before this update and this one, so a concurrent burst counts exactly; the nonce says whether
+ * this delivery was the first. Settling (after the decision) adds the counts to the entry for
+ * redeliveries and removes entries older than twice the window, a bounded number at a time.
+ * An item past DynamoDB's 400 KB fails closed: every automatic action waits for approval.
  */
 
-interface Position {
-  seq: number;
-  /** The last position before the burst this incident belongs to. */
-  base: number;
-}
-
-const COUNTER_SK = 'POSITION';
-const MAX_COUNTER_ATTEMPTS = 8;
+const SK = 'ENTRIES';
+const PREFIX = '@';
+/** Stale entries removed per settle: keeps the update expression well under 4 KB. */
+const MAX_REMOVED_PER_SETTLE = 100;
 
 export class DynamoDbContainmentWindow implements ContainmentWindow {
   readonly #client: DynamoDBClient;
@@ -47,237 +45,153 @@ export class DynamoDbContainmentWindow implements ContainmentWindow {
     this.#retentionSeconds = options.retentionSeconds ?? 7 * 24 * 3600;
   }
 
-  async recordAndCount(
-    tenantId: string,
-    incidentId: string,
-    at: Date,
-    windowSeconds: number,
-  ): Promise<number> {
-    const pk = `WINDOW#${tenantId}`;
-    const iso = at.toISOString();
-    const [claimed, position] = await Promise.all([
-      this.#claim(pk, incidentId, at),
-      this.#nextPosition(pk, iso, windowFrom(iso, windowSeconds)),
-    ]);
-    if (!claimed) {
-      const first = await this.#marker(pk, incidentId);
-      if (first) {
-        // A redelivery: hand the position back (unless another incident took one since).
-        await this.#giveBack(pk, position.seq);
-        return this.#count(pk, first.position, windowFrom(first.at, windowSeconds));
-      }
-      // The first delivery has not recorded its position (still running, or it crashed): this
-      // one records its own, unless the first does so meanwhile.
-    }
-    const [recorded, count] = await Promise.all([
-      this.#recordPosition(pk, incidentId, iso, position),
-      this.#count(pk, position, windowFrom(iso, windowSeconds)),
-    ]);
-    if (recorded) return count;
-    const first = await this.#marker(pk, incidentId);
-    if (!first) throw new Error(`blast-radius marker of ${incidentId} vanished`);
-    await this.#giveBack(pk, position.seq);
-    return this.#count(pk, first.position, windowFrom(first.at, windowSeconds));
-  }
-
-  /** Writes the incident's marker once; false when it was already there (a redelivery). */
-  async #claim(pk: string, incidentId: string, at: Date): Promise<boolean> {
+  async claim(request: WindowClaimRequest): Promise<WindowClaim> {
+    const key = { pk: { S: `WINDOW#${request.tenantId}` }, sk: { S: SK } };
+    // The nonce tells this delivery's own value from an earlier delivery's.
+    const sent = `${request.at.getTime().toString(36)}|${sourceKey(request.source)}|${randomBytes(6).toString('base64url')}`;
+    let item: Record<string, AttributeValue> | undefined;
     try {
-      await this.#client.send(
-        new PutItemCommand({
+      const updated = await this.#client.send(
+        new UpdateItemCommand({
           TableName: this.#tableName,
-          Item: {
-            pk: { S: pk },
-            sk: { S: `INC#${incidentId}` },
-            at: { S: at.toISOString() },
-            [STATE_TTL_ATTRIBUTE]: this.#expiration(at.toISOString()),
+          Key: key,
+          UpdateExpression: 'SET #mine = if_not_exists(#mine, :mine), #ttl = :ttl',
+          ExpressionAttributeNames: {
+            '#mine': `${PREFIX}${request.incidentId}`,
+            '#ttl': STATE_TTL_ATTRIBUTE,
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ExpressionAttributeValues: {
+            ':mine': { S: sent },
+            ':ttl': {
+              N: String(Math.floor(request.at.getTime() / 1000) + this.#retentionSeconds),
+            },
+          },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      item = updated.Attributes;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!isItemTooLarge(error)) throw error;
+      return {
+        counts: {
+          tenant: 0,
+          source: 0,
+          full: `the blast-radius window of tenant ${request.tenantId} is full (DynamoDB's 400 KB item limit), so this detection could not be counted`,
+        },
+        // Make room: entries older than one window no longer count for any new detection.
+        settle: () => this.#prune(key, request.at.getTime() - request.windowSeconds * 1000),
+      };
     }
-  }
-
-  /** The first delivery's time and position, once it recorded them. */
-  async #marker(
-    pk: string,
-    incidentId: string,
-  ): Promise<{ at: string; position: Position } | undefined> {
-    const marker = await this.#client.send(
-      new GetItemCommand({
-        TableName: this.#tableName,
-        Key: { pk: { S: pk }, sk: { S: `INC#${incidentId}` } },
-        ConsistentRead: true,
-      }),
-    );
-    const item = marker.Item;
-    if (item?.at?.S === undefined || item.seq?.N === undefined) return undefined;
+    const entries = entriesOf(item);
+    const stored = item?.[`${PREFIX}${request.incidentId}`]?.S ?? '';
+    const mine = entries.find((entry) => entry.incidentId === request.incidentId);
+    if (!mine) throw new Error(`blast-radius entry of ${request.incidentId} missing after update`);
+    const first = stored === sent;
+    const counts = countWindow(entries, mine, { ...request, first });
     return {
-      at: item.at.S,
-      position: { seq: Number(item.seq.N), base: Number(item.base?.N ?? 0) },
+      counts,
+      settle: async () => {
+        const keepFrom = request.at.getTime() - 2 * request.windowSeconds * 1000;
+        const stale = entries
+          .filter((entry) => entry.atMs < keepFrom)
+          .slice(0, MAX_REMOVED_PER_SETTLE);
+        const mineDropped = first && dropsOnSettle(counts, request.maxPerSource);
+        if (!first && stale.length === 0) return;
+        await this.#settle(key, request.incidentId, stored, {
+          stale,
+          ...(first ? (mineDropped ? { drop: true } : { counts }) : {}),
+        });
+      },
     };
   }
 
-  /**
-   * The tenant's next position. While the tenant is active (an incident within the window), one
-   * atomic increment; after a quiet window, the increment also starts a new burst from here.
-   */
-  async #nextPosition(pk: string, iso: string, from: string): Promise<Position> {
-    const key = { pk: { S: pk }, sk: { S: COUNTER_SK } };
-    const names = { '#seq': 'seq', '#base': 'base', '#last': 'lastAt' };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const active = await this.#client.send(
-          new UpdateItemCommand({
-            TableName: this.#tableName,
-            Key: key,
-            UpdateExpression: 'ADD #seq :one SET #last = :at',
-            ConditionExpression: '#last > :from',
-            ExpressionAttributeNames: { '#seq': 'seq', '#last': 'lastAt' },
-            ExpressionAttributeValues: {
-              ':one': { N: '1' },
-              ':at': { S: iso },
-              ':from': { S: from },
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return positionOf(active.Attributes);
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-      try {
-        const fresh = await this.#client.send(
-          new UpdateItemCommand({
-            TableName: this.#tableName,
-            Key: key,
-            UpdateExpression:
-              'SET #base = if_not_exists(#seq, :zero), #seq = if_not_exists(#seq, :zero) + :one, #last = :at',
-            ConditionExpression: 'attribute_not_exists(#last) OR #last <= :from',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: {
-              ':zero': { N: '0' },
-              ':one': { N: '1' },
-              ':at': { S: iso },
-              ':from': { S: from },
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return positionOf(fresh.Attributes);
-      } catch (error) {
-        // Another incident started the burst between the two: join it.
-        if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_COUNTER_ATTEMPTS)
-          throw error;
-      }
-    }
-  }
-
-  /** Undoes a position taken by a redelivery, when it is still the last one handed out. */
-  async #giveBack(pk: string, seq: number): Promise<void> {
+  /** Records the first delivery's counts (or drops its entry) and removes stale entries. */
+  async #settle(
+    key: Record<string, AttributeValue>,
+    incidentId: string,
+    stored: string,
+    change: { stale: WindowEntry[]; counts?: WindowCounts; drop?: boolean },
+  ): Promise<void> {
+    const names: Record<string, string> = { '#mine': `${PREFIX}${incidentId}` };
+    const removed = change.stale.map((entry, n) => {
+      names[`#s${n}`] = `${PREFIX}${entry.incidentId}`;
+      return `#s${n}`;
+    });
+    if (change.drop) removed.push('#mine');
+    const set = change.counts ? 'SET #mine = :settled ' : '';
+    const remove = removed.length > 0 ? `REMOVE ${removed.join(', ')}` : '';
     try {
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#tableName,
-          Key: { pk: { S: pk }, sk: { S: COUNTER_SK } },
-          UpdateExpression: 'SET #seq = :previous',
-          ConditionExpression: '#seq = :mine',
-          ExpressionAttributeNames: { '#seq': 'seq' },
+          Key: key,
+          UpdateExpression: `${set}${remove}`,
+          // Only this delivery's own entry, as it was claimed: never another delivery's.
+          ConditionExpression: '#mine = :stored',
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: {
-            ':previous': { N: String(seq - 1) },
-            ':mine': { N: String(seq) },
+            ':stored': { S: stored },
+            ...(change.counts
+              ? { ':settled': { S: `${stored}|${change.counts.tenant}|${change.counts.source}` } }
+              : {}),
           },
         }),
       );
     } catch (error) {
-      // Taken since: the gap stays, and only makes later counts err on the side of approval.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 
-  /** The time-ordered entry (what later windows count from) and the marker's position, at once. */
-  async #recordPosition(
-    pk: string,
-    incidentId: string,
-    iso: string,
-    position: Position,
-  ): Promise<boolean> {
-    const expiration = this.#expiration(iso);
-    try {
-      await this.#client.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.#tableName,
-                Key: { pk: { S: pk }, sk: { S: `INC#${incidentId}` } },
-                UpdateExpression: 'SET #seq = :seq, #base = :base',
-                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#seq)',
-                ExpressionAttributeNames: { '#seq': 'seq', '#base': 'base' },
-                ExpressionAttributeValues: {
-                  ':seq': { N: String(position.seq) },
-                  ':base': { N: String(position.base) },
-                },
-              },
-            },
-            {
-              Put: {
-                TableName: this.#tableName,
-                Item: {
-                  pk: { S: pk },
-                  sk: { S: `AT#${iso}#${incidentId}` },
-                  seq: { N: String(position.seq) },
-                  [STATE_TTL_ATTRIBUTE]: expiration,
-                },
-              },
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      const conflict =
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.some((reason) => reason.Code === 'ConditionalCheckFailed');
-      if (!conflict) throw error;
-      return false;
-    }
-  }
-
-  /** Position minus the last position before the window (or before the burst, if later). */
-  async #count(pk: string, position: Position, from: string): Promise<number> {
-    const before = await this.#client.send(
-      new QueryCommand({
+  /** Removes entries older than `before` (the full window's way out), bounded per call. */
+  async #prune(key: Record<string, AttributeValue>, before: number): Promise<void> {
+    const read = await this.#client.send(
+      new GetItemCommand({ TableName: this.#tableName, Key: key, ConsistentRead: true }),
+    );
+    const stale = entriesOf(read.Item)
+      .filter((entry) => entry.atMs < before)
+      .slice(0, MAX_REMOVED_PER_SETTLE);
+    if (stale.length === 0) return;
+    const names = Object.fromEntries(
+      stale.map((entry, n) => [`#s${n}`, `${PREFIX}${entry.incidentId}`]),
+    );
+    await this.#client.send(
+      new UpdateItemCommand({
         TableName: this.#tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :from',
-        ExpressionAttributeValues: {
-          ':pk': { S: pk },
-          ':first': { S: 'AT#' },
-          // `~` sorts after every incident id character: entries at `from` itself are before.
-          ':from': { S: `AT#${from}#~` },
-        },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
+        Key: key,
+        UpdateExpression: `REMOVE ${Object.keys(names).join(', ')}`,
+        ExpressionAttributeNames: names,
       }),
     );
-    const last = Number(before.Items?.[0]?.seq?.N ?? 0);
-    return position.seq - Math.max(position.base, last);
-  }
-
-  #expiration(iso: string): AttributeValue {
-    return { N: String(Math.floor(Date.parse(iso) / 1000) + this.#retentionSeconds) };
   }
 }
 
-function windowFrom(iso: string, windowSeconds: number): string {
-  return new Date(Date.parse(iso) - windowSeconds * 1000).toISOString();
+/** A fixed-size key for the source: the entry's size does not depend on what a source calls itself. */
+function sourceKey(source: string): string {
+  return createHash('sha256').update(source).digest('base64url').slice(0, 12);
 }
 
-function positionOf(attributes: Record<string, AttributeValue> | undefined): Position {
-  return { seq: Number(attributes?.seq?.N ?? 0), base: Number(attributes?.base?.N ?? 0) };
+/** `<ms>|<source>|<nonce>[|<tenant>|<source count>]` per incident attribute. */
+function entriesOf(item: Record<string, AttributeValue> | undefined): WindowEntry[] {
+  const entries: WindowEntry[] = [];
+  for (const [name, value] of Object.entries(item ?? {})) {
+    if (!name.startsWith(PREFIX) || value.S === undefined) continue;
+    const [at = '', source = '', , tenant, sourceCount] = value.S.split('|');
+    entries.push({
+      incidentId: name.slice(PREFIX.length),
+      atMs: Number.parseInt(at, 36),
+      source,
+      ...(tenant !== undefined && sourceCount !== undefined
+        ? { counts: { tenant: Number(tenant), source: Number(sourceCount) } }
+        : {}),
+    });
+  }
+  return entries;
+}
+
+function isItemTooLarge(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'ValidationException' &&
+    /item size/i.test(error.message)
+  );
 }

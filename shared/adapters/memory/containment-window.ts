@@ -1,35 +1,44 @@
-import type { ContainmentWindow } from '../../ports/containment-window.ts';
+import { countWindow, dropsOnSettle, type WindowEntry } from '../../domain/window-counts.ts';
+import type {
+  ContainmentWindow,
+  WindowClaim,
+  WindowClaimRequest,
+} from '../../ports/containment-window.ts';
 
 /**
- * One process's blast-radius window (local mode, tests). Entries older than `retentionSeconds`
- * are forgotten; a redelivery later than that counts as a new containment.
+ * One process's blast-radius window (local mode, tests), counting as the DynamoDB one does:
+ * entries are kept in the order they were recorded, and settling forgets those older than twice
+ * the window (or `retentionSeconds`, if longer).
  */
 export class InMemoryContainmentWindow implements ContainmentWindow {
-  readonly #byTenant = new Map<string, Map<string, number>>();
+  readonly #byTenant = new Map<string, Map<string, WindowEntry>>();
   readonly #retentionMs: number;
 
   constructor(options: { retentionSeconds?: number } = {}) {
-    this.#retentionMs = (options.retentionSeconds ?? 24 * 3600) * 1000;
+    this.#retentionMs = (options.retentionSeconds ?? 0) * 1000;
   }
 
-  async recordAndCount(
-    tenantId: string,
-    incidentId: string,
-    at: Date,
-    windowSeconds: number,
-  ): Promise<number> {
-    const incidents = this.#byTenant.get(tenantId) ?? new Map<string, number>();
-    this.#byTenant.set(tenantId, incidents);
-    const now = at.getTime();
-    for (const [id, recordedAt] of incidents) {
-      if (recordedAt < now - Math.max(this.#retentionMs, windowSeconds * 1000))
-        incidents.delete(id);
-    }
-    const recordedAt = incidents.get(incidentId) ?? now;
-    incidents.set(incidentId, recordedAt);
-    const from = recordedAt - windowSeconds * 1000;
-    let count = 0;
-    for (const time of incidents.values()) if (time > from && time <= recordedAt) count++;
-    return count;
+  async claim(request: WindowClaimRequest): Promise<WindowClaim> {
+    const entries = this.#byTenant.get(request.tenantId) ?? new Map<string, WindowEntry>();
+    this.#byTenant.set(request.tenantId, entries);
+    const recorded = entries.get(request.incidentId);
+    const mine = recorded ?? {
+      incidentId: request.incidentId,
+      atMs: request.at.getTime(),
+      source: request.source,
+    };
+    entries.set(request.incidentId, mine);
+    const counts = countWindow(entries.values(), mine, { ...request, first: !recorded });
+    return {
+      counts,
+      settle: async () => {
+        const keepFrom =
+          request.at.getTime() - Math.max(this.#retentionMs, 2 * request.windowSeconds * 1000);
+        for (const [id, entry] of entries) if (entry.atMs < keepFrom) entries.delete(id);
+        if (recorded) return;
+        if (dropsOnSettle(counts, request.maxPerSource)) entries.delete(request.incidentId);
+        else mine.counts = counts;
+      },
+    };
   }
 }

@@ -61,6 +61,19 @@ describe('containment policy', () => {
 });
 
 describe('planContainment', () => {
+  it('holds every automatic action for approval when the window could not count the detection', () => {
+    const why = 'the blast-radius window of tenant t is full';
+    const plan = planContainment(detection('detection-critical-admin'), defaultPolicy, {
+      tenant: 0,
+      source: 0,
+      full: why,
+    });
+    expect(plan.run).toEqual([]);
+    expect(plan.blastRadius.exceeded).toBe(true);
+    expect(plan.approval).toMatchObject({ required: true, causes: ['blastRadius'] });
+    expect(plan.approval.required && plan.approval.why).toContain(why);
+  });
+
   it('runs every user action automatically for a critical detection under the default policy', () => {
     const plan = planContainment(detection('detection-critical-admin'), defaultPolicy, 1);
     expect(plan.run).toEqual([

@@ -4,11 +4,10 @@ import { InMemoryContainmentWindow } from '../../../shared/adapters/memory/conta
 import { InMemoryLedgerStore } from '../../../shared/adapters/memory/ledger-store.ts';
 import { defaultContainmentPolicy } from '../../../shared/config/load-policy.ts';
 import { parseDetection } from '../../../shared/domain/detection.ts';
-import { planContainment } from '../../../shared/domain/guardrails.ts';
+import { blastRadiusSource, planContainment } from '../../../shared/domain/guardrails.ts';
 import { incidentIdFor } from '../../../shared/domain/incident.ts';
 import { systemClock } from '../../../shared/ports/clock.ts';
 import { normalizeEvent } from '../../../shared/sources/normalize.ts';
-import { countInWindows } from '../../../shared/use-cases/blast-radius.ts';
 
 const TENANT = '395979b2-3921-4e47-adf8-f76fc76c27fc';
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
@@ -46,12 +45,14 @@ describe('the blast radius holds across tenant-id spellings', () => {
       const detection = parsed.value;
       expect(detection.tenant.tenantId).toBe(TENANT);
       incidents.add(incidentIdFor(detection));
-      const counts = await countInWindows(
-        { window, policy },
-        detection,
-        incidentIdFor(detection),
+      const { counts } = await window.claim({
+        tenantId: detection.tenant.tenantId,
+        source: blastRadiusSource(detection),
+        incidentId: incidentIdFor(detection),
         at,
-      );
+        windowSeconds: policy.blastRadius.windowSeconds,
+        maxPerSource: policy.blastRadius.maxContainments,
+      });
       if (planContainment(detection, policy, counts).run.length > 0) contained += 1;
     }
     expect(contained).toBe(policy.blastRadius.maxContainments);
