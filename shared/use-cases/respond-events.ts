@@ -63,15 +63,21 @@ export function responderEvents(context: {
 }
 
 /**
- * A burst past the blast-radius limit becomes ONE approval request: only the detection that
- * crossed the limit announces it; the ones after it are recorded against the same request.
+ * A burst past a blast-radius limit (the tenant's, or one source's) becomes ONE approval request:
+ * only the detection that crossed the limit announces it; the ones after it are recorded against the same request.
  * Approvals the severity policy requires are per detection.
  */
 export function announcesApproval(plan: ContainmentPlan): boolean {
   // A dry run asks nobody to approve anything: it would run nothing either way.
   if (!plan.approval.required || plan.dryRun) return false;
   if (plan.approval.causes.includes('policy')) return true;
-  return plan.blastRadius.containmentsInWindow === plan.blastRadius.maxContainments + 1;
+  const window = plan.blastRadius;
+  const tenantCrossed = window.containmentsInWindow === window.maxContainments + 1;
+  // A source past its own limit while the tenant is not: that source's burst is announced once.
+  const sourceCrossed =
+    window.sourceContainmentsInWindow === window.maxContainmentsPerSource + 1 &&
+    window.containmentsInWindow <= window.maxContainments;
+  return tenantCrossed || sourceCrossed;
 }
 
 function withoutRestore(outcome: ActionOutcome): ActionOutcome {

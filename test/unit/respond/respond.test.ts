@@ -234,33 +234,35 @@ describe('respond', () => {
     expect(ledger.all().map((r) => r.kind)).toContain('detection.notCovered');
   });
 
-  it('turns a burst past the blast radius into one approval request, not a lock-out', async () => {
-    const policy = {
-      ...defaultContainmentPolicy,
-      blastRadius: { maxContainments: 3, windowSeconds: 900 },
-    };
-    const { deps, provider, bus } = setup(policy);
-    const base = example('aitm-phished-admin');
-    const results = [];
-    for (let i = 0; i < 6; i++) {
-      const detection = {
-        ...base,
-        detectionId: `burst-${i}`,
-        subject: { ...base.subject, id: `user-${i}@halvorsenfreight.example` },
-      };
-      results.push(await respond({ detection }, deps));
-    }
-    expect(provider.requests).toHaveLength(3);
-    expect(results.map((r) => r.status)).toEqual([
-      'contained',
-      'contained',
-      'contained',
-      'awaitingApproval',
-      'awaitingApproval',
-      'awaitingApproval',
-    ]);
-    expect(bus.types().filter((type) => type === 'Approval Required')).toHaveLength(1);
-  });
+  it.each([
+    { limit: 'the tenant', blastRadius: { maxContainments: 3, windowSeconds: 900 }, contained: 3 },
+    {
+      limit: 'one source',
+      blastRadius: { maxContainments: 10, maxContainmentsPerSource: 2, windowSeconds: 900 },
+      contained: 2,
+    },
+  ])(
+    'turns a burst past $limit limit into one approval request, not a lock-out',
+    async ({ blastRadius, contained }) => {
+      const { deps, provider, bus } = setup({ ...defaultContainmentPolicy, blastRadius });
+      const base = example('aitm-phished-admin');
+      const results = [];
+      for (let i = 0; i < 6; i++) {
+        const detection = {
+          ...base,
+          detectionId: `burst-${i}`,
+          subject: { ...base.subject, id: `user-${i}@halvorsenfreight.example` },
+        };
+        results.push(await respond({ detection }, deps));
+      }
+      expect(provider.requests).toHaveLength(contained);
+      expect(results.map((r) => r.status)).toEqual([
+        ...Array(contained).fill('contained'),
+        ...Array(6 - contained).fill('awaitingApproval'),
+      ]);
+      expect(bus.types().filter((type) => type === 'Approval Required')).toHaveLength(1);
+    },
+  );
 
   it('plans and records in a dry run, calls nothing, and says so in every line', async () => {
     const { deps, provider, bus } = setup({ ...defaultContainmentPolicy, dryRun: true });
