@@ -44,6 +44,10 @@ export interface ContainmentProps {
  * contains, and `release`, its inverse after investigation. Both hold the only grants that can
  * act on identities: the Graph credentials secret and AWS IAM containment in this account.
  */
+/** The respond function's memory and V8 heap flags (bench `memory` runs with these exact values). */
+export const RESPOND_MEMORY_MB = 256;
+export const RESPOND_HEAP_FLAGS = '--max-old-space-size=128 --max-semi-space-size=16';
+
 export class Containment extends Construct {
   readonly state: StateTable;
   /** Only with `graphCredential: secret`; the federated credential stores nothing. */
@@ -121,9 +125,9 @@ export class Containment extends Construct {
       logRetentionDays: config.logRetentionDays,
       // 256 MB holds the mass incident with V8's heap sized for it (bench `memory` measures
       // these exact flags: peak RSS, nothing lost); the semi-space is kept so scavenges stay cheap.
-      memorySize: 256,
+      memorySize: RESPOND_MEMORY_MB,
       ...(federated ? { wildcardReason: FEDERATED_WILDCARD_REASON } : {}),
-      nodeOptions: '--max-old-space-size=128 --max-semi-space-size=16',
+      nodeOptions: RESPOND_HEAP_FLAGS,
       timeout: RESPOND_TIMEOUT,
       // The normalizer refuses native detections from other sources (defence in depth).
       environment: {
