@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { measureBundle } from './bundle.ts';
+import { measureColdTimeToContain } from './cold-time-to-contain.ts';
 import { measureCpuPerDetection } from './cpu.ts';
 import { measureLedger } from './ledger.ts';
 import { ROOT } from './lib/fixtures.ts';
@@ -87,6 +88,19 @@ async function main(): Promise<void> {
     const { points, ...rest } = report;
     results.timeToContain = points.map((point) => ({ ...point }));
     details.timeToContain = rest;
+  }
+
+  if (wanted.has('coldTimeToContain')) {
+    const { details: notes, ...report } = await timed('coldTimeToContain', () =>
+      measureColdTimeToContain({
+        graphLatencyMs: 200,
+        reps: quick ? 3 : 10,
+        warmPerProcess: 3,
+        awsLatencyMs: 10,
+      }),
+    );
+    results.coldTimeToContain = { ...report, stagesP50Ms: { ...report.stagesP50Ms } };
+    details.coldTimeToContain = notes;
   }
 
   if (wanted.has('cpuPerDetectionMs')) {

@@ -10,6 +10,7 @@ import type { Machine } from './machine.ts';
 
 export const GROUPS = [
   'timeToContain',
+  'coldTimeToContain',
   'cpuPerDetectionMs',
   'massIncident',
   'bundle',
@@ -21,6 +22,7 @@ export type Group = (typeof GROUPS)[number];
 
 const ALIASES: Record<string, Group> = {
   ttc: 'timeToContain',
+  cold: 'coldTimeToContain',
   cpu: 'cpuPerDetectionMs',
   mass: 'massIncident',
   'mass-incident': 'massIncident',
@@ -50,6 +52,15 @@ export const resultsSchema = z.looseObject({
   }),
   loadAverage: loadAverageSchema,
   timeToContain: z.optional(z.array(timeToContainPoint)),
+  coldTimeToContain: z.optional(
+    z.looseObject({
+      graphLatencyMs: figure,
+      p50Ms: figure,
+      warmP50Ms: figure,
+      ratio: figure,
+      stagesP50Ms: z.record(z.string(), figure),
+    }),
+  ),
   cpuPerDetectionMs: z.optional(figure),
   massIncident: z.optional(
     z.looseObject({
@@ -107,6 +118,15 @@ export function verdicts(results: Results): Verdict[] {
       measured: `${formatFigure(point.p99Ratio, 2)} (${formatMs(point.p99Ms)})`,
       target: '<= 1.3',
       met: point.p99Ratio <= 1.3,
+    });
+  }
+  const cold = results.coldTimeToContain;
+  if (cold) {
+    out.push({
+      figure: `cold time to contain @ ${cold.graphLatencyMs} ms Graph, ratio to warm p50`,
+      measured: `${formatFigure(cold.ratio, 2)} (${formatMs(cold.p50Ms)} vs ${formatMs(cold.warmP50Ms)})`,
+      target: '<= 2.5',
+      met: cold.ratio <= 2.5,
     });
   }
   if (results.cpuPerDetectionMs !== undefined) {

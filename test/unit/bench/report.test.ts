@@ -64,6 +64,13 @@ describe('verdicts against the targets', () => {
           { graphLatencyMs: 50, p50Ms: 70, p99Ms: 80, p50Ratio: 1.4, p99Ratio: 1.6 },
           { graphLatencyMs: 200, p50Ms: 210, p99Ms: 230, p50Ratio: 1.05, p99Ratio: 1.15 },
         ],
+        coldTimeToContain: {
+          graphLatencyMs: 200,
+          p50Ms: 780,
+          warmP50Ms: 260,
+          ratio: 3,
+          stagesP50Ms: { moduleLoad: 120, token: 210, revoke: 260 },
+        },
         cpuPerDetectionMs: 0.8,
         massIncident: {
           detections: 1000,
@@ -74,13 +81,14 @@ describe('verdicts against the targets', () => {
           throttled429: 30,
         },
         bundle: { respondBytes: 1_052_325, initMs: 130, baselineInitMs: 40, initRatio: 3.25 },
-        memory: { respondPeakRssMb: 150 },
+        memory: { respondPeakRssMb: 150, lost: 0 },
       }),
     );
     const missed = rows.filter((r) => !r.met).map((r) => r.figure);
     expect(missed).toEqual([
       'time to contain @ 50 ms Graph, p50 ratio',
       'time to contain @ 50 ms Graph, p99 ratio',
+      'cold time to contain @ 200 ms Graph, ratio to warm p50',
       'mass incident, lost detections',
       'mass incident, 429s answered',
       'respond bundle size',
@@ -88,6 +96,16 @@ describe('verdicts against the targets', () => {
     ]);
     expect(rows.find((r) => r.figure === 'responder CPU per detection')?.met).toBe(true);
     expect(verdictTable(rows)).toContain('| respond bundle size | 1028 KB | < 800 KB | **no** |');
+  });
+
+  it.each([
+    { case: 'under 200 MB, nothing lost', memory: { respondPeakRssMb: 186, lost: 0 }, met: true },
+    { case: 'under 200 MB, one lost', memory: { respondPeakRssMb: 186, lost: 1 }, met: false },
+    { case: 'over 200 MB', memory: { respondPeakRssMb: 210, lost: 0 }, met: false },
+    { case: 'lost not measured', memory: { respondPeakRssMb: 150 }, met: false },
+  ])('judges the respond footprint on peak RSS and loss together ($case)', ({ memory, met }) => {
+    const row = verdicts(results({ memory })).find((r) => r.figure.startsWith('respond peak RSS'));
+    expect(row?.met).toBe(met);
   });
 });
 
