@@ -184,13 +184,14 @@ export async function respondRuntime(
   const embedded = embeddedConfig();
   const secretValues: string[] = [];
   const log = redactingLog(baseLog, () => secretValues);
+  // Made first: its tracing loads while the sign-in below waits on the network.
+  const dynamodb = dynamoDbClient();
   const { providerFor, protectedIdentities } = await identityProviders(
     config,
     new SecretsManagerSecretSource(),
     secretValues,
     embedded.policy,
   );
-  const dynamodb = dynamoDbClient();
   const ledger = new DynamoDbLedgerStore({ client: dynamodb, tableName: config.LEDGER_TABLE_NAME });
   const deps = {
     identityProviderFor: providerFor,
