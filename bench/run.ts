@@ -95,7 +95,7 @@ async function main(): Promise<void> {
       measureColdTimeToContain({
         graphLatencyMs: 200,
         reps: quick ? 3 : 10,
-        warmPerProcess: 3,
+        warmPerProcess: 1,
         awsLatencyMs: 10,
       }),
     );

@@ -37,6 +37,8 @@ const timeToContainPoint = z.looseObject({
   p99Ms: figure,
   p50Ratio: figure,
   p99Ratio: figure,
+  privilegeIsolatedMs: z.optional(z.looseObject({ p50: figure })),
+  privilegeIsolatedRatioToTwoRoundTrips: z.optional(z.looseObject({ p50: figure })),
 });
 
 export const resultsSchema = z.looseObject({
@@ -119,6 +121,15 @@ export function verdicts(results: Results): Verdict[] {
       target: '<= 1.3',
       met: point.p99Ratio <= 1.3,
     });
+    const isolated = point.privilegeIsolatedRatioToTwoRoundTrips;
+    if (isolated && point.privilegeIsolatedMs && point.graphLatencyMs === 200) {
+      out.push({
+        figure: `privilege isolated @ ${point.graphLatencyMs} ms Graph, p50 ratio to two round trips`,
+        measured: `${formatFigure(isolated.p50, 2)} (${formatMs(point.privilegeIsolatedMs.p50)})`,
+        target: '<= 1.1',
+        met: isolated.p50 <= 1.1,
+      });
+    }
   }
   const cold = results.coldTimeToContain;
   if (cold) {

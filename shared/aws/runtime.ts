@@ -94,6 +94,9 @@ async function identityProviders(
 }> {
   let protectedIdentities: GraphProtectedIdentityResolver | undefined;
   let entra: EntraIdentityProvider | undefined;
+  // The Okta secret is read while Graph signs in, not after: one round trip off the cold start.
+  const oktaLoad = oktaProvider(env, secrets, secretValues);
+  oktaLoad.catch(() => undefined); // awaited below; a Graph failure first must not leave it unhandled
   const tenants = await graphTenants(env, secrets);
   if (tenants.length > 0) {
     const config = parseEntraConfig({
@@ -122,7 +125,7 @@ async function identityProviders(
     });
     await protectedIdentities.refresh();
   }
-  const okta = await oktaProvider(env, secrets, secretValues);
+  const okta = await oktaLoad;
   const accountId = process.env.RESPONDER_ACCOUNT_ID;
   const aws = accountId
     ? new AwsIamIdentityProvider({
