@@ -213,7 +213,8 @@ export async function measureColdTimeToContain(
       AWS_LAMBDA_FUNCTION_NAME: 'respond',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(RESPOND_MEMORY_MB),
       LAMBDA_TASK_ROOT: join(folder, 'respond'),
-      _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+      _X_AMZN_TRACE_ID:
+        'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
       AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${(xray.address() as AddressInfo).port}`,
       AWS_EC2_METADATA_DISABLED: 'true',
       // What the stack sets (infra/constructs/responder-function.ts, containment.ts)

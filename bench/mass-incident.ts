@@ -108,7 +108,6 @@ const VISIBILITY_TIMEOUT_MS = 180_000;
 /** The Graph adapter's default: a longer Retry-After is left to a redelivery. */
 const MAX_RETRY_AFTER_WAIT_MS = 30_000;
 
-
 /** Builds the responder side like the Lambda and runs it in its own process. */
 async function runResponderProcess(
   config: ResponderConfig,

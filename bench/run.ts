@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { RESPOND_HEAP_FLAGS, RESPOND_MEMORY_MB } from '../infra/constructs/containment.ts';
 import { measureBundle } from './bundle.ts';
 import { measureColdTimeToContain } from './cold-time-to-contain.ts';
 import { measureCpuPerDetection } from './cpu.ts';
@@ -22,7 +23,6 @@ import { median, spread } from './lib/stats.ts';
 import { measureLocalCommands } from './local-commands.ts';
 import { type MassIncidentOptions, measureMassIncident } from './mass-incident.ts';
 import { measureTimeToContain } from './time-to-contain.ts';
-import { RESPOND_HEAP_FLAGS, RESPOND_MEMORY_MB } from '../infra/constructs/containment.ts';
 
 /**
  * `npm run bench`: every benchmark group on this machine, each with warm-up and repetitions,
