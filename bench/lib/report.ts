@@ -3,7 +3,7 @@ import { formatFigure, formatMs } from '../../shared/adapters/human-figures.ts';
 import type { Machine } from './machine.ts';
 
 /**
- * The benchmark's output: the six groups the issue names (each with its documented fields),
+ * The benchmark's output: the groups the issues name (each with its documented fields),
  * the machine and load they were measured under, and a verdict per target. One schema, checked
  * when the previous results are read back and by the tests on the checked-in file.
  */
