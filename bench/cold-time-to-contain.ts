@@ -22,7 +22,7 @@ import {
   TRUSTED_SOURCE,
 } from './lib/fixtures.ts';
 import { bundleLikeCdk } from './lib/lambda-bundle.ts';
-import { loadAverage } from './lib/machine.ts';
+import { runStandalone } from './lib/standalone.ts';
 import { median, percentile, round } from './lib/stats.ts';
 import { startTenantProcess } from './lib/tenant-process.ts';
 
@@ -285,7 +285,7 @@ export async function measureColdTimeToContain(
       reps: runs.length,
       target: { ratio: TARGET_RATIO },
       met: ratio <= TARGET_RATIO,
-      measured: `spawn of a fresh Node ${process.version} process -> the respond bundle (esbuild as cdk synth) imported with the stack's environment -> its cold start (STS web identity token, Entra token, Okta secret) -> the first detection through the handler (SQS event) -> Graph acknowledges the revoke; median of ${runs.length} processes after one discarded; warm: ${options.warmPerProcess} more detections per process, handler called -> revoke acknowledged`,
+      measured: `spawn of a fresh Node ${process.version} process -> the respond bundle (esbuild as cdk synth) imported with the stack's environment -> its cold start (STS web identity token, Entra token, Okta secret) -> the first detection through the handler (SQS event) -> Graph acknowledges the revoke; median of ${runs.length} processes after one discarded; warm: the next ${options.warmPerProcess === 1 ? 'detection' : `${options.warmPerProcess} detections`} in each process, handler called -> revoke acknowledged`,
       details: [
         `Graph and its token endpoint: the simulated tenant in its own process, ${options.graphLatencyMs} ms before each answer; the Entra app trusts the role's federated credential and verifies the assertion against the issuer's keys`,
         `doubles (HTTP, ${options.awsLatencyMs} ms before each answer): STS GetWebIdentityToken (shared/local/simulated-sts), Secrets Manager GetSecretValue for the Okta secret ({"orgs":[]}) and EventBridge PutEvents (bench/lib/aws-json-double.ts), reached through AWS_ENDPOINT_URL_* as the SDK would reach AWS; DynamoDB Local for idempotency, window and ledger; X-Ray segments go to a UDP socket that drops them`,
@@ -300,19 +300,12 @@ export async function measureColdTimeToContain(
 }
 
 if (import.meta.main) {
-  const args = process.argv.slice(2);
-  const option = (name: string, fallback: string) => {
-    const index = args.indexOf(`--${name}`);
-    return index >= 0 ? (args[index + 1] ?? fallback) : fallback;
-  };
-  const started = loadAverage();
-  const report = await measureColdTimeToContain({
-    graphLatencyMs: Number(option('latency', '200')),
-    reps: Number(option('reps', '10')),
-    warmPerProcess: Number(option('warm', '1')),
-    awsLatencyMs: Number(option('aws-latency', '10')),
-  });
-  process.stdout.write(
-    `${JSON.stringify({ loadAverage: { start: started, end: loadAverage() }, ...report }, null, 2)}\n`,
+  await runStandalone((option) =>
+    measureColdTimeToContain({
+      graphLatencyMs: Number(option('latency', '200')),
+      reps: Number(option('reps', '10')),
+      warmPerProcess: Number(option('warm', '1')),
+      awsLatencyMs: Number(option('aws-latency', '10')),
+    }),
   );
 }

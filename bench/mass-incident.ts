@@ -9,9 +9,9 @@ import {
   seedWithUsers,
 } from './lib/fixtures.ts';
 import { bundleLikeCdk } from './lib/lambda-bundle.ts';
-import { loadAverage } from './lib/machine.ts';
 import type { ResponderConfig, ResponderRun } from './lib/mass-incident-responder.ts';
 import { startBenchDynamoDb } from './lib/responder.ts';
+import { runStandalone } from './lib/standalone.ts';
 import { round, type Spread, slidingWindowCounts, spread } from './lib/stats.ts';
 import { startTenantProcess } from './lib/tenant-process.ts';
 
@@ -257,23 +257,16 @@ export async function measureMassIncident(
 }
 
 if (import.meta.main) {
-  const args = process.argv.slice(2);
-  const option = (name: string, fallback: string) => {
-    const index = args.indexOf(`--${name}`);
-    return index >= 0 ? (args[index + 1] ?? fallback) : fallback;
-  };
-  const started = loadAverage();
-  const report = await measureMassIncident({
-    detections: Number(option('detections', '1000')),
-    concurrency: Number(option('concurrency', '10')),
-    scale: Number(option('scale', '10')),
-    latencyMs: Number(option('latency', '50')),
-    limiterScope: args.includes('--per-instance') ? 'instance' : 'process',
-    splitQuota: args.includes('--split-quota'),
-    ...(args.includes('--heap-flags') ? { heapFlags: option('heap-flags', '') } : {}),
-    state: option('state', 'memory') === 'dynamodb' ? 'dynamodb' : 'memory',
-  });
-  process.stdout.write(
-    `${JSON.stringify({ loadAverage: { start: started, end: loadAverage() }, ...report }, null, 2)}\n`,
+  await runStandalone((option, flags) =>
+    measureMassIncident({
+      detections: Number(option('detections', '1000')),
+      concurrency: Number(option('concurrency', '10')),
+      scale: Number(option('scale', '10')),
+      latencyMs: Number(option('latency', '50')),
+      limiterScope: flags.includes('--per-instance') ? 'instance' : 'process',
+      splitQuota: flags.includes('--split-quota'),
+      ...(flags.includes('--heap-flags') ? { heapFlags: option('heap-flags', '') } : {}),
+      state: option('state', 'memory') === 'dynamodb' ? 'dynamodb' : 'memory',
+    }),
   );
 }
