@@ -13,9 +13,9 @@ export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({ namespace: 'RevocationResponder', serviceName });
 
 /**
- * Tracer (and the X-Ray SDK under it) is loaded on first use, not at import: evaluating it cost
- * about a fifth of the respond function's module load, and it then loads while the cold start
- * waits on the network. A client made before it has loaded is traced once it has.
+ * Tracer (and the X-Ray SDK under it) is evaluated on first use, not at import: nothing before
+ * the first revoke needs it, and it loads while the cold start waits on the network. A client
+ * made before it has loaded is traced once it has.
  */
 let tracerLoad: Promise<Tracer> | undefined;
 function loadTracer(): Promise<Tracer> {

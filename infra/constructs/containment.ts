@@ -31,6 +31,10 @@ const FEDERATION_TOKEN_MAX_SECONDS = 300;
 export const FEDERATED_WILDCARD_REASON =
   'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and sts:GetWebIdentityToken support no resource-level permissions, and the token grant is pinned by condition to the Entra token-exchange audience and a 300-second lifetime.';
 
+/** The respond function's memory and V8 heap flags (bench `memory` runs with these exact values). */
+export const RESPOND_MEMORY_MB = 256;
+export const RESPOND_HEAP_FLAGS = '--max-old-space-size=64 --max-semi-space-size=16';
+
 export interface ContainmentProps {
   config: ResponderConfig;
   embeddedConfig: string;
@@ -44,10 +48,6 @@ export interface ContainmentProps {
  * contains, and `release`, its inverse after investigation. Both hold the only grants that can
  * act on identities: the Graph credentials secret and AWS IAM containment in this account.
  */
-/** The respond function's memory and V8 heap flags (bench `memory` runs with these exact values). */
-export const RESPOND_MEMORY_MB = 256;
-export const RESPOND_HEAP_FLAGS = '--max-old-space-size=128 --max-semi-space-size=16';
-
 export class Containment extends Construct {
   readonly state: StateTable;
   /** Only with `graphCredential: secret`; the federated credential stores nothing. */
