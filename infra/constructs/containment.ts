@@ -33,7 +33,7 @@ export const FEDERATED_WILDCARD_REASON =
 
 /** The respond function's memory and V8 heap flags (bench `memory` runs with these exact values). */
 export const RESPOND_MEMORY_MB = 256;
-export const RESPOND_HEAP_FLAGS = '--max-old-space-size=64 --max-semi-space-size=16';
+export const RESPOND_HEAP_FLAGS = '--max-old-space-size=128 --max-semi-space-size=16';
 
 export interface ContainmentProps {
   config: ResponderConfig;

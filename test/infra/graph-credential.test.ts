@@ -110,7 +110,7 @@ describe('the Graph credential in AWS', () => {
     ] as { Properties: { MemorySize: number } };
     expect(respond.Properties.MemorySize).toBe(256);
     expect(environmentOf(template, functionId(template, 'Respond')).NODE_OPTIONS).toBe(
-      '--enable-source-maps --max-old-space-size=64 --max-semi-space-size=16',
+      '--enable-source-maps --max-old-space-size=128 --max-semi-space-size=16',
     );
   });
 });
