@@ -9,9 +9,9 @@ import {
   seedWithUsers,
 } from './lib/fixtures.ts';
 import { bundleLikeCdk } from './lib/lambda-bundle.ts';
-import { loadAverage } from './lib/machine.ts';
 import type { ResponderConfig, ResponderRun } from './lib/mass-incident-responder.ts';
 import { startBenchDynamoDb } from './lib/responder.ts';
+import { runStandalone } from './lib/standalone.ts';
 import { round, type Spread, slidingWindowCounts, spread } from './lib/stats.ts';
 import { startTenantProcess } from './lib/tenant-process.ts';
 
@@ -31,7 +31,7 @@ import { startTenantProcess } from './lib/tenant-process.ts';
  * scaled quota and the achieved figure is scaled back to 150 s.
  * Alone: `node bench/mass-incident.ts [--detections 1000] [--scale 10] [--per-instance
  * [--split-quota]] [--state memory|dynamodb] [--latency 50] [--concurrency 10]
- * [--max-old-space 128] [--max-semi-space 16]`.
+ * [--heap-flags '--max-old-space-size=128 --max-semi-space-size=16']`.
  */
 
 export interface MassIncidentOptions {
@@ -53,13 +53,11 @@ export interface MassIncidentOptions {
   splitQuota?: boolean;
   /** Window, ledger and idempotency: in memory, or on DynamoDB Local. */
   state: 'memory' | 'dynamodb';
-  /** Caps V8's old space in the responder process (`--max-old-space-size`); absent: V8's default. */
-  maxOldSpaceMb?: number;
   /**
-   * V8's semi-space (`--max-semi-space-size`). V8 sizes the young generation from the old space:
-   * capping only the old space leaves a tiny one and the responder spends its CPU scavenging.
+   * V8 heap flags for the responder process (the respond function's, e.g.
+   * `--max-old-space-size=128 --max-semi-space-size=16`); absent: V8's defaults.
    */
-  maxSemiSpaceMb?: number;
+  heapFlags?: string;
 }
 
 export interface MassIncidentReport {
@@ -110,18 +108,10 @@ const VISIBILITY_TIMEOUT_MS = 180_000;
 /** The Graph adapter's default: a longer Retry-After is left to a redelivery. */
 const MAX_RETRY_AFTER_WAIT_MS = 30_000;
 
-function heapFlags(heap: Pick<MassIncidentOptions, 'maxOldSpaceMb' | 'maxSemiSpaceMb'>): string {
-  const flags = [
-    heap.maxOldSpaceMb === undefined ? '' : `--max-old-space-size=${heap.maxOldSpaceMb}`,
-    heap.maxSemiSpaceMb === undefined ? '' : `--max-semi-space-size=${heap.maxSemiSpaceMb}`,
-  ].filter(Boolean);
-  return flags.length > 0 ? flags.join(' ') : "V8's defaults for this machine";
-}
-
 /** Builds the responder side like the Lambda and runs it in its own process. */
 async function runResponderProcess(
   config: ResponderConfig,
-  heap: Pick<MassIncidentOptions, 'maxOldSpaceMb' | 'maxSemiSpaceMb'>,
+  heapFlags: string | undefined,
 ): Promise<ResponderRun> {
   const folder = mkdtempSync(join(tmpdir(), 'bench-responder-'));
   try {
@@ -132,10 +122,7 @@ async function runResponderProcess(
       const flags = [
         '--enable-source-maps',
         '--expose-gc',
-        ...(heap.maxOldSpaceMb === undefined ? [] : [`--max-old-space-size=${heap.maxOldSpaceMb}`]),
-        ...(heap.maxSemiSpaceMb === undefined
-          ? []
-          : [`--max-semi-space-size=${heap.maxSemiSpaceMb}`]),
+        ...(heapFlags?.split(/\s+/).filter(Boolean) ?? []),
       ];
       const child = spawn(process.execPath, [...flags, bundle], {
         stdio: ['pipe', 'pipe', 'inherit'],
@@ -196,7 +183,7 @@ export async function measureMassIncident(
         maxReceives: MAX_RECEIVES,
         ...(db ? { dynamodbEndpoint: db.endpoint } : {}),
       },
-      options,
+      options.heapFlags,
     );
     const stats = await tenant.stats();
     const lastWrite = Math.max(...stats.acceptedWritesAt);
@@ -251,7 +238,7 @@ export async function measureMassIncident(
       ],
       respondPeakRssMb: run.peakRssMb,
       responderProcess: {
-        heap: heapFlags(options),
+        heap: options.heapFlags ?? "V8's defaults for this machine",
         readyRssMb: run.readyRssMb,
         readyHeapMb: run.readyHeapMb,
         peakRssMb: run.peakRssMb,
@@ -270,28 +257,16 @@ export async function measureMassIncident(
 }
 
 if (import.meta.main) {
-  const args = process.argv.slice(2);
-  const option = (name: string, fallback: string) => {
-    const index = args.indexOf(`--${name}`);
-    return index >= 0 ? (args[index + 1] ?? fallback) : fallback;
-  };
-  const started = loadAverage();
-  const report = await measureMassIncident({
-    detections: Number(option('detections', '1000')),
-    concurrency: Number(option('concurrency', '10')),
-    scale: Number(option('scale', '10')),
-    latencyMs: Number(option('latency', '50')),
-    limiterScope: args.includes('--per-instance') ? 'instance' : 'process',
-    splitQuota: args.includes('--split-quota'),
-    ...(args.includes('--max-semi-space')
-      ? { maxSemiSpaceMb: Number(option('max-semi-space', '16')) }
-      : {}),
-    ...(args.includes('--max-old-space')
-      ? { maxOldSpaceMb: Number(option('max-old-space', '128')) }
-      : {}),
-    state: option('state', 'memory') === 'dynamodb' ? 'dynamodb' : 'memory',
-  });
-  process.stdout.write(
-    `${JSON.stringify({ loadAverage: { start: started, end: loadAverage() }, ...report }, null, 2)}\n`,
+  await runStandalone((option, flags) =>
+    measureMassIncident({
+      detections: Number(option('detections', '1000')),
+      concurrency: Number(option('concurrency', '10')),
+      scale: Number(option('scale', '10')),
+      latencyMs: Number(option('latency', '50')),
+      limiterScope: flags.includes('--per-instance') ? 'instance' : 'process',
+      splitQuota: flags.includes('--split-quota'),
+      ...(flags.includes('--heap-flags') ? { heapFlags: option('heap-flags', '') } : {}),
+      state: option('state', 'memory') === 'dynamodb' ? 'dynamodb' : 'memory',
+    }),
   );
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Log } from './ports/log.ts';
 
 /**
@@ -11,7 +11,28 @@ const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'revocation-responder
 
 export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({ namespace: 'RevocationResponder', serviceName });
-export const tracer = new Tracer({ serviceName });
+
+/**
+ * Tracer (and the X-Ray SDK under it) is evaluated on first use, not at import: nothing before
+ * the first revoke needs it, and it loads while the cold start waits on the network. A client
+ * made before it has loaded is traced once it has.
+ */
+let tracerLoad: Promise<Tracer> | undefined;
+function loadTracer(): Promise<Tracer> {
+  tracerLoad ??= import('@aws-lambda-powertools/tracer').then(
+    ({ Tracer }) => new Tracer({ serviceName }),
+  );
+  return tracerLoad;
+}
+
+/** An AWS SDK v3 client, traced by Powertools Tracer (X-Ray subsegments) once it has loaded. */
+export function traced<T>(client: T): T {
+  loadTracer().then(
+    (tracer) => tracer.captureAWSv3Client(client),
+    (error: unknown) => logger.warn('tracer not loaded: AWS calls go untraced', { error }),
+  );
+  return client;
+}
 export { MetricUnit };
 
 /** Powertools Logger behind the use cases' `Log` port. */

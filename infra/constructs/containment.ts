@@ -31,6 +31,10 @@ const FEDERATION_TOKEN_MAX_SECONDS = 300;
 export const FEDERATED_WILDCARD_REASON =
   'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and sts:GetWebIdentityToken support no resource-level permissions, and the token grant is pinned by condition to the Entra token-exchange audience and a 300-second lifetime.';
 
+/** The respond function's memory and V8 heap flags (bench `memory` runs with these exact values). */
+export const RESPOND_MEMORY_MB = 256;
+export const RESPOND_HEAP_FLAGS = '--max-old-space-size=128 --max-semi-space-size=16';
+
 export interface ContainmentProps {
   config: ResponderConfig;
   embeddedConfig: string;
@@ -121,9 +125,9 @@ export class Containment extends Construct {
       logRetentionDays: config.logRetentionDays,
       // 256 MB holds the mass incident with V8's heap sized for it (bench `memory` measures
       // these exact flags: peak RSS, nothing lost); the semi-space is kept so scavenges stay cheap.
-      memorySize: 256,
+      memorySize: RESPOND_MEMORY_MB,
       ...(federated ? { wildcardReason: FEDERATED_WILDCARD_REASON } : {}),
-      nodeOptions: '--max-old-space-size=128 --max-semi-space-size=16',
+      nodeOptions: RESPOND_HEAP_FLAGS,
       timeout: RESPOND_TIMEOUT,
       // The normalizer refuses native detections from other sources (defence in depth).
       environment: {

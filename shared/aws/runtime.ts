@@ -95,6 +95,9 @@ async function identityProviders(
 }> {
   let protectedIdentities: GraphProtectedIdentityResolver | undefined;
   let entra: EntraIdentityProvider | undefined;
+  // The Okta secret is read while Graph signs in, not after: one round trip off the cold start.
+  const oktaLoad = oktaProvider(env, secrets, secretValues);
+  oktaLoad.catch(() => undefined); // awaited below; a Graph failure first must not leave it unhandled
   const tenants = await graphTenants(env, secrets);
   if (tenants.length > 0) {
     const config = parseEntraConfig({
@@ -123,7 +126,7 @@ async function identityProviders(
     });
     await protectedIdentities.refresh();
   }
-  const okta = await oktaProvider(env, secrets, secretValues);
+  const okta = await oktaLoad;
   const accountId = process.env.RESPONDER_ACCOUNT_ID;
   const aws = accountId
     ? new AwsIamIdentityProvider({
@@ -185,13 +188,14 @@ export async function respondRuntime(
   const embedded = embeddedConfig();
   const secretValues: string[] = [];
   const log = redactingLog(baseLog, () => secretValues);
+  // Made first: its tracing loads while the sign-in below waits on the network.
+  const dynamodb = dynamoDbClient();
   const { providerFor, protectedIdentities } = await identityProviders(
     config,
     new SecretsManagerSecretSource(),
     secretValues,
     embedded.policy,
   );
-  const dynamodb = dynamoDbClient();
   const ledger = new DynamoDbLedgerStore({ client: dynamodb, tableName: config.LEDGER_TABLE_NAME });
   const deps = {
     identityProviderFor: providerFor,

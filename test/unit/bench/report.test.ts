@@ -62,8 +62,23 @@ describe('verdicts against the targets', () => {
       results({
         timeToContain: [
           { graphLatencyMs: 50, p50Ms: 70, p99Ms: 80, p50Ratio: 1.4, p99Ratio: 1.6 },
-          { graphLatencyMs: 200, p50Ms: 210, p99Ms: 230, p50Ratio: 1.05, p99Ratio: 1.15 },
+          {
+            graphLatencyMs: 200,
+            p50Ms: 210,
+            p99Ms: 230,
+            p50Ratio: 1.05,
+            p99Ratio: 1.15,
+            privilegeIsolatedMs: { p50: 560 },
+            privilegeIsolatedRatioToTwoRoundTrips: { p50: 1.38 },
+          },
         ],
+        coldTimeToContain: {
+          graphLatencyMs: 200,
+          p50Ms: 780,
+          warmP50Ms: 260,
+          ratio: 3,
+          stagesP50Ms: { moduleLoad: 120, token: 210, revoke: 260 },
+        },
         cpuPerDetectionMs: 0.8,
         massIncident: {
           detections: 1000,
@@ -74,13 +89,15 @@ describe('verdicts against the targets', () => {
           throttled429: 30,
         },
         bundle: { respondBytes: 1_052_325, initMs: 130, baselineInitMs: 40, initRatio: 3.25 },
-        memory: { respondPeakRssMb: 150 },
+        memory: { respondPeakRssMb: 150, lost: 0 },
       }),
     );
     const missed = rows.filter((r) => !r.met).map((r) => r.figure);
     expect(missed).toEqual([
       'time to contain @ 50 ms Graph, p50 ratio',
       'time to contain @ 50 ms Graph, p99 ratio',
+      'privilege isolated @ 200 ms Graph, p50 ratio to two round trips',
+      'cold time to contain @ 200 ms Graph, ratio to warm p50',
       'mass incident, lost detections',
       'mass incident, 429s answered',
       'respond bundle size',
@@ -88,6 +105,16 @@ describe('verdicts against the targets', () => {
     ]);
     expect(rows.find((r) => r.figure === 'responder CPU per detection')?.met).toBe(true);
     expect(verdictTable(rows)).toContain('| respond bundle size | 1028 KB | < 800 KB | **no** |');
+  });
+
+  it.each([
+    { case: 'under 200 MB, nothing lost', memory: { respondPeakRssMb: 186, lost: 0 }, met: true },
+    { case: 'under 200 MB, one lost', memory: { respondPeakRssMb: 186, lost: 1 }, met: false },
+    { case: 'over 200 MB', memory: { respondPeakRssMb: 210, lost: 0 }, met: false },
+    { case: 'lost not measured', memory: { respondPeakRssMb: 150 }, met: false },
+  ])('judges the respond footprint on peak RSS and loss together ($case)', ({ memory, met }) => {
+    const row = verdicts(results({ memory })).find((r) => r.figure.startsWith('respond peak RSS'));
+    expect(row?.met).toBe(met);
   });
 });
 
@@ -124,7 +151,7 @@ describe('merging a partial run into the previous results', () => {
 });
 
 describe('the checked-in results', () => {
-  it('hold all six groups with their documented figures, and the machine they ran on', () => {
+  it('hold every group with its documented figures, and the machine they ran on', () => {
     const file = JSON.parse(readFileSync('bench/results/latest.json', 'utf8')) as unknown;
     const parsed = resultsSchema.safeParse(file);
     expect(parsed.success ? [] : parsed.error.issues).toEqual([]);

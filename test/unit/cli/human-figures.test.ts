@@ -48,14 +48,14 @@ describe('figures a person reads', () => {
         ],
         cpuPerDetectionMs: 0.42370000000000002,
         ledger: { records: 10_000, writesPerSecond: 812.3456, queryP50Ms: 13.868750000000546 },
-        memory: { respondPeakRssMb: 150.33203125 },
+        memory: { respondPeakRssMb: 150.33203125, lost: 0 },
       }),
     );
     expect(table).toContain('| 1.46 (73.1 ms) |');
     expect(table).toContain('| 0.42 ms |');
     expect(table).toContain('| 812 records/s |');
     expect(table).toContain('| 13.9 ms |');
-    expect(table).toContain('| 150 MB |');
+    expect(table).toContain('| 150 MB, 0 lost |');
     // No figure with more decimals than a person reads.
     expect(table).not.toMatch(/\d\.\d{4,}/);
   });
