@@ -11,6 +11,7 @@ import {
   seedWithUsers,
 } from './lib/fixtures.ts';
 import { loadAverage } from './lib/machine.ts';
+import { TIME_TO_CONTAIN_TARGETS, timeToContainTargets } from './lib/report.ts';
 import {
   benchResponder,
   ContainEntryProbe,
@@ -78,21 +79,6 @@ export interface TimeToContainReport {
   points: TimeToContainPoint[];
   /** The same with state in memory: what the DynamoDB round trips before the revoke cost. */
   stateInMemory?: TimeToContainPoint[];
-}
-
-/** Issue 15: a fixed cost weighs more against a short round trip, so the targets are per latency. */
-const TARGETS: Record<number, { p50Ratio: number; p99Ratio: number }> = {
-  50: { p50Ratio: 1.3, p99Ratio: 1.5 },
-  200: { p50Ratio: 1.1, p99Ratio: 1.3 },
-};
-
-/** The targets at a latency: the nearest one measured above it, or the strictest. */
-export function timeToContainTargets(latencyMs: number): { p50Ratio: number; p99Ratio: number } {
-  const at = Object.keys(TARGETS)
-    .map(Number)
-    .sort((a, b) => a - b)
-    .find((latency) => latency >= latencyMs);
-  return TARGETS[at ?? 200] ?? { p50Ratio: 1.1, p99Ratio: 1.3 };
 }
 
 /** The Graph writes that remove a role (directory roles, PIM for roles and for groups). */
@@ -268,7 +254,7 @@ export async function measureTimeToContain(
         'Identity Protection pacing (1/s) off: markCompromised is not on the revoke path and would only space the repetitions',
         `p99 is nearest-rank over ${options.reps} repetitions (with 100 or fewer, the slowest one)`,
       ],
-      targets: TARGETS,
+      targets: TIME_TO_CONTAIN_TARGETS,
       points,
       ...(options.inMemoryVariant ? { stateInMemory } : {}),
     };
