@@ -1,18 +1,17 @@
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { build } from 'esbuild';
+import { BUNDLE_ALIASES } from '../../infra/bundling/aliases.ts';
 import { ROOT } from './fixtures.ts';
 
 /**
  * Bundles `entry` with the options `cdk synth` gives every responder function (mirrors
  * infra/constructs/responder-function.ts and NodejsFunction's own flags): one minified,
  * tree-shaken ESM file for Node 24, AWS SDK included, external source map, a `require` shim
- * for CommonJS dependencies, and the SDK's credential chain cut to the environment.
+ * for CommonJS dependencies, and the same package aliases (infra/bundling/aliases.ts).
  */
 
 const REQUIRE_SHIM =
   "import { createRequire as __responderCreateRequire } from 'node:module'; const require = __responderCreateRequire(import.meta.url);";
-const LAMBDA_CREDENTIALS_PROVIDER = './infra/bundling/lambda-aws-credentials.ts';
 
 /** `entry`: a file relative to the repository root, or source text resolved from the root. */
 export async function bundleLikeCdk(
@@ -44,9 +43,6 @@ export async function bundleComposition(
 }
 
 function buildLikeCdk(entry: string | { contents: string }, outfile: string, metafile: boolean) {
-  const credentialsAlias = existsSync(join(ROOT, LAMBDA_CREDENTIALS_PROVIDER))
-    ? { '@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS_PROVIDER }
-    : undefined;
   return build({
     absWorkingDir: ROOT,
     metafile,
@@ -66,6 +62,6 @@ function buildLikeCdk(entry: string | { contents: string }, outfile: string, met
     treeShaking: true,
     legalComments: 'none',
     logLevel: 'error',
-    ...(credentialsAlias ? { alias: credentialsAlias } : {}),
+    alias: { ...BUNDLE_ALIASES },
   });
 }

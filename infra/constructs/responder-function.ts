@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { BUNDLE_ALIASES } from '../bundling/aliases.ts';
 import { PROJECT_ROOT } from '../config.ts';
 import { acknowledgeNag } from '../nag.ts';
 
@@ -22,12 +23,8 @@ const EMBEDDED_CONFIG_DEFINE = 'process.env.RESPONDER_EMBEDDED_CONFIG';
 const REQUIRE_SHIM =
   "import { createRequire as __responderCreateRequire } from 'node:module'; const require = __responderCreateRequire(import.meta.url);";
 
-/**
- * Lambda's credentials are always in the environment: the SDK's default chain is replaced by
- * an environment-only provider (resolved from the project root, where esbuild runs).
- */
-const LAMBDA_CREDENTIALS_PROVIDER = 'infra/bundling/lambda-aws-credentials.ts';
-const CREDENTIALS_ALIAS = `@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS_PROVIDER}`;
+/** esbuild `--alias:<package>=<stand-in>` flags: see infra/bundling/aliases.ts. */
+const ALIAS_FLAGS = Object.entries(BUNDLE_ALIASES).map(([name, path]) => `${name}=${path}`);
 
 export interface ResponderFunctionProps {
   /** Handler file relative to the repository root, e.g. `functions/respond/handler.ts`. */
@@ -109,7 +106,7 @@ export class ResponderFunction extends NodejsFunction {
         esbuildArgs: {
           '--tree-shaking': 'true',
           '--legal-comments': 'none',
-          '--alias': CREDENTIALS_ALIAS,
+          '--alias': ALIAS_FLAGS,
         },
       },
     });

@@ -9,7 +9,7 @@ import {
 import { AwsIamIdentityProvider } from '../adapters/aws-iam/provider.ts';
 import { DynamoDbContainmentWindow } from '../adapters/dynamodb/containment-window.ts';
 import { idempotentOn } from '../adapters/dynamodb/idempotency.ts';
-import { DynamoDbLedgerStore } from '../adapters/dynamodb/ledger-store.ts';
+import { DynamoDbLedgerStore, DynamoDbLedgerWriter } from '../adapters/dynamodb/ledger-store.ts';
 import { DynamoDbReplayGuard } from '../adapters/dynamodb/replay-guard.ts';
 import { EventBridgePublisher } from '../adapters/eventbridge/publisher.ts';
 import { parseEntraConfig } from '../adapters/graph/config.ts';
@@ -175,7 +175,7 @@ export interface RespondRuntime {
     input: RespondInput,
     context: Context,
   ): Promise<{ result: RespondResult; replayed: boolean }>;
-  ledger: DynamoDbLedgerStore;
+  ledger: DynamoDbLedgerWriter;
   trustedNativeSources: string[];
   log: Log;
 }
@@ -196,7 +196,10 @@ export async function respondRuntime(
     secretValues,
     embedded.policy,
   );
-  const ledger = new DynamoDbLedgerStore({ client: dynamodb, tableName: config.LEDGER_TABLE_NAME });
+  const ledger = new DynamoDbLedgerWriter({
+    client: dynamodb,
+    tableName: config.LEDGER_TABLE_NAME,
+  });
   const deps = {
     identityProviderFor: providerFor,
     policy: embedded.policy,
