@@ -19,9 +19,10 @@ export const metrics = new Metrics({ namespace: 'RevocationResponder', serviceNa
  */
 let tracerLoad: Promise<Tracer> | undefined;
 function loadTracer(): Promise<Tracer> {
-  tracerLoad ??= import('@aws-lambda-powertools/tracer').then(
-    ({ Tracer }) => new Tracer({ serviceName }),
-  );
+  // setImmediate: after the pending requests are on the wire, not in the microtasks before them.
+  tracerLoad ??= new Promise((resolve) => setImmediate(resolve))
+    .then(() => import('@aws-lambda-powertools/tracer'))
+    .then(({ Tracer }) => new Tracer({ serviceName }));
   return tracerLoad;
 }
 
